@@ -1,0 +1,1 @@
+"""logviz: agent run logs in, a living embedding map out."""

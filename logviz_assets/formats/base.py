@@ -1,0 +1,128 @@
+"""What a format parser is, and the reading both kinds of parser share.
+
+Two kinds of log file exist in the wild:
+
+- append-only JSON Lines (Claude Code, Codex CLI): the agent writes one event a line
+  while it runs, so a load may read just the lines added since the last one. Such a
+  parser is a `JsonlFormat`; it sees one decoded event at a time and keeps whatever it
+  must remember between reads in a small JSON-able `state` dict.
+- whole documents (a JSON trajectory, a ZIP eval log): the file is rewritten as a
+  whole, so it is parsed as a whole. Such a parser is a `DocumentFormat`.
+
+Malformed input never raises out of a parser: it becomes a `Reject` with file, line
+and reason, and the records around it still load.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from logviz_assets.record import Record, Reject
+
+Item = Record | Reject
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """Where the input comes from, as the records will name it."""
+
+    source_file: str
+
+
+class LogFormat(ABC):
+    """A log format: a cheap `detect` on the first bytes and a parser."""
+
+    name: str
+    append_only: bool = False
+
+    @abstractmethod
+    def detect(self, head: bytes, path: str) -> bool:
+        """Whether a file starting with `head` is in this format (no full read)."""
+
+
+class JsonlFormat(LogFormat):
+    """A format of one JSON object per line, readable from any line on."""
+
+    append_only = True
+
+    def parse_lines(
+        self, lines: Iterable[tuple[int, str]], ctx: FileContext, state: dict[str, Any]
+    ) -> Iterator[Item]:
+        """Decode each (line number, text) and hand objects to `parse_event`."""
+        for line_no, text in lines:
+            if not text.strip():
+                continue
+            try:
+                event = json.loads(text)
+            except json.JSONDecodeError as err:
+                yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", self.name, text)
+                continue
+            if not isinstance(event, dict):
+                yield reject(ctx, line_no, f"expected a JSON object, got {type(event).__name__}", self.name, text)
+                continue
+            try:
+                yield from self.parse_event(event, line_no, ctx, state)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                yield reject(ctx, line_no, f"unexpected event shape: {type(err).__name__}: {err}", self.name, text)
+
+    @abstractmethod
+    def parse_event(
+        self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
+    ) -> Iterator[Item]:
+        """Records for one decoded line; `state` persists across lines and loads."""
+
+
+class DocumentFormat(LogFormat):
+    """A format read as one whole file."""
+
+    @abstractmethod
+    def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        """Records and rejects for the whole file."""
+
+
+def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: str | None = None) -> Reject:
+    return Reject(
+        source_file=ctx.source_file,
+        source_line=line,
+        reason=reason,
+        source_format=fmt,
+        excerpt=excerpt[:500] if excerpt else None,
+    )
+
+
+def first_json_line(head: bytes) -> dict[str, Any] | None:
+    """The first line of `head` as a JSON object, or None (for JSONL detection)."""
+    line = head.split(b"\n", 1)[0].strip()
+    if not line:
+        return None
+    try:
+        value = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def load_json_document(data: bytes, ctx: FileContext, fmt: str) -> tuple[Any, Reject | None]:
+    """Decode a whole-file JSON document, or say where it is broken."""
+    try:
+        return json.loads(data), None
+    except UnicodeDecodeError as err:
+        return None, reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", fmt)
+    except json.JSONDecodeError as err:
+        return None, reject(ctx, err.lineno, f"invalid JSON: {err.msg} at column {err.colno}", fmt)
+
+
+def first_array_element(head: bytes) -> Any:
+    """The first element of a JSON array that starts in `head`, if it fits there."""
+    text = head.decode("utf-8", errors="ignore").lstrip()
+    if not text.startswith("["):
+        return None
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[1:].lstrip())
+    except json.JSONDecodeError:
+        return None
+    return value

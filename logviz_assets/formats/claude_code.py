@@ -1,0 +1,194 @@
+"""Claude Code transcripts: `~/.claude/projects/<encoded-cwd>/<session>.jsonl`.
+
+Each line is one event. `user` and `assistant` lines carry an Anthropic message; an
+assistant message whose reply has several content blocks is written as several lines
+sharing `message.id`, each repeating the same `usage`, so tokens are counted on the
+first line of a message id only. Subagents write `<session>/subagents/agent-<id>.jsonl`
+with `agentId` on every line; the parent's tool result for the `Task` call that ran
+one names that `agentId` in `toolUseResult`, which is how the two runs are linked.
+
+Skipped: `progress`, `system`, `file-history-snapshot`, `queue-operation` and
+`summary` lines (bookkeeping of the CLI), and `isMeta` user lines (text the harness
+injected, such as system reminders).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from logviz_assets.formats.base import FileContext, Item, JsonlFormat, first_json_line
+from logviz_assets.formats.common import canonical_json, content_text, to_int, utc_iso
+from logviz_assets.record import Record
+
+NAME = "claude-code"
+_RECENT_MESSAGE_IDS = 32
+_SIGNATURE = re.compile(rb'"sessionId"\s*:\s*"[^"]+"')
+_LINE_TYPES = {"user", "assistant", "progress", "system", "summary", "file-history-snapshot", "queue-operation"}
+
+
+def run_id_of(event: dict[str, Any]) -> str | None:
+    """Session id for the main agent, `<session>:agent-<id>` for a subagent."""
+    session = event.get("sessionId")
+    if not session:
+        return None
+    agent = event.get("agentId")
+    if agent:
+        return f"{session}:agent-{agent}"
+    if event.get("isSidechain"):
+        return f"{session}:sidechain"
+    return str(session)
+
+
+def run_record_id(run_id: str) -> str:
+    return f"{NAME}:{run_id}"
+
+
+def tool_call_record_id(run_id: str, tool_use_id: str) -> str:
+    return f"{NAME}:{run_id}:{tool_use_id}"
+
+
+class ClaudeCode(JsonlFormat):
+    name = NAME
+
+    def detect(self, head: bytes, path: str) -> bool:
+        event = first_json_line(head)
+        if event is not None:
+            return event.get("type") in _LINE_TYPES and (
+                "sessionId" in event or event.get("type") in ("summary", "file-history-snapshot")
+            )
+        # A first line longer than the head: fall back to its shape.
+        return head.lstrip().startswith(b"{") and bool(_SIGNATURE.search(head)) and b'"parentUuid"' in head
+
+    def parse_event(
+        self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
+    ) -> Iterator[Item]:
+        kind = event.get("type")
+        if kind not in ("user", "assistant") or event.get("isMeta"):
+            return
+        run_id = run_id_of(event)
+        message = event.get("message")
+        if run_id is None or not isinstance(message, dict):
+            return
+        base = {
+            "run_id": run_id,
+            "source_format": NAME,
+            "agent_name": f"agent-{event['agentId']}" if event.get("agentId") else "main",
+            "is_subagent": run_id != str(event.get("sessionId")),
+            "project": event.get("cwd"),
+            "source_file": ctx.source_file,
+            "source_line": line_no,
+            "ts_start": utc_iso(event.get("timestamp")),
+        }
+        yield from self._run_record(event, run_id, base, state)
+
+        blocks = message.get("content")
+        if isinstance(blocks, str) or blocks is None:
+            blocks = [{"type": "text", "text": blocks or ""}]
+        uuid = event.get("uuid") or f"line{line_no}"
+        usage = self._usage_once(message, state)
+        for index, block in enumerate(blocks):
+            if not isinstance(block, dict):
+                continue
+            record = self._block_record(block, event, run_id, f"{NAME}:{run_id}:{uuid}:{index}", base)
+            if record is None:
+                continue
+            record.seq = _next_seq(state, run_id)
+            if record.role == "assistant" and usage:
+                record.tokens_in, record.tokens_out, record.tokens_cache_read, record.tokens_cache_write = usage
+                usage = None
+            yield record
+
+    def _run_record(
+        self, event: dict[str, Any], run_id: str, base: dict[str, Any], state: dict[str, Any]
+    ) -> Iterator[Record]:
+        seen = state.setdefault("runs", [])
+        if run_id in seen:
+            return
+        seen.append(run_id)
+        session_run = str(event.get("sessionId"))
+        # A subagent hangs under its session until the spawning tool call is known.
+        parent = run_record_id(session_run) if base["is_subagent"] else None
+        yield Record(
+            record_id=run_record_id(run_id),
+            kind="run",
+            parent_id=parent,
+            seq=-1,
+            text=None,
+            **base,
+        )
+
+    def _usage_once(self, message: dict[str, Any], state: dict[str, Any]) -> tuple[int | None, ...] | None:
+        usage = message.get("usage")
+        if message.get("role") != "assistant" or not isinstance(usage, dict):
+            return None
+        message_id = message.get("id")
+        recent: list[str] = state.setdefault("message_ids", [])
+        if message_id:
+            if message_id in recent:
+                return None
+            recent.append(message_id)
+            del recent[:-_RECENT_MESSAGE_IDS]
+        cache_read = to_int(usage.get("cache_read_input_tokens"))
+        cache_write = to_int(usage.get("cache_creation_input_tokens"))
+        # Anthropic's input_tokens excludes cached tokens; ours counts every prompt token.
+        tokens_in = sum(v for v in (to_int(usage.get("input_tokens")), cache_read, cache_write) if v is not None)
+        return tokens_in, to_int(usage.get("output_tokens")), cache_read, cache_write
+
+    def _block_record(
+        self, block: dict[str, Any], event: dict[str, Any], run_id: str, record_id: str, base: dict[str, Any]
+    ) -> Record | None:
+        message = event["message"]
+        role = message.get("role") or event.get("type")
+        block_type = block.get("type")
+        run_parent = run_record_id(run_id)
+        common = {"model": message.get("model"), "provider": "anthropic" if role == "assistant" else None}
+        if block_type == "text":
+            text = block.get("text")
+            if not text:
+                return None
+            return Record(record_id=record_id, kind="message", role=role, text=text, parent_id=run_parent, **common, **base)
+        if block_type == "thinking":
+            text = block.get("thinking")
+            if not text:
+                return None
+            return Record(record_id=record_id, kind="reasoning", role=role, text=text, parent_id=run_parent, **common, **base)
+        if block_type == "tool_use":
+            call_id = str(block.get("id") or record_id)
+            return Record(
+                record_id=tool_call_record_id(run_id, call_id),
+                kind="tool_call",
+                role=role,
+                tool_name=block.get("name"),
+                tool_call_id=call_id,
+                tool_args=canonical_json(block.get("input") or {}),
+                parent_id=run_parent,
+                **common,
+                **base,
+            )
+        if block_type == "tool_result":
+            call_id = str(block.get("tool_use_id") or "")
+            result = event.get("toolUseResult")
+            spawned = None
+            if isinstance(result, dict) and result.get("agentId"):
+                spawned = f"{event.get('sessionId')}:agent-{result['agentId']}"
+            return Record(
+                record_id=f"{tool_call_record_id(run_id, call_id)}:result" if call_id else record_id,
+                kind="tool_result",
+                role="tool",
+                text=content_text(block.get("content")) or "",
+                tool_call_id=call_id or None,
+                is_error=bool(block.get("is_error")),
+                parent_id=tool_call_record_id(run_id, call_id) if call_id else run_parent,
+                spawned_run_id=spawned,
+                **base,
+            )
+        return None
+
+
+def _next_seq(state: dict[str, Any], run_id: str) -> int:
+    counters: dict[str, int] = state.setdefault("seq", {})
+    value = counters.get(run_id, 0)
+    counters[run_id] = value + 1
+    return value

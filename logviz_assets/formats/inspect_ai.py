@@ -1,0 +1,395 @@
+"""Inspect AI eval logs: `.eval` (a ZIP archive) and `.json` (one JSON document).
+
+Where they live: `./logs/` under the directory `inspect eval` ran in (or `INSPECT_LOG_DIR`),
+named `<timestamp>_<task>_<id>.eval` (the default since Inspect 0.3.46) or `.json`.
+A `.json` log is `{"version", "status", "eval", "plan", "results", "stats", "samples": [...]}`;
+an `.eval` log holds the same pieces as ZIP members: `header.json` (eval, plan, results,
+stats; `_journal/start.json` while the eval still runs), `samples/<id>_epoch_<n>.json`
+(one sample each), `summaries.json`, `reductions.json`. Long strings inside a sample are
+stored once in its `attachments` and referenced as `attachment://<hash>`; they are resolved.
+
+Mapping: one run per sample and epoch, `run_id` = `inspect-ai:<eval id>:<sample id>:<epoch>`.
+Its run record has the sample's input as text, `eval.model` as model (provider split off),
+the sample's `model_usage` summed over models as tokens, the first and last event times,
+`is_error` when the sample failed, and the task, target and scores in `raw`. `messages`
+become records: system and user messages are messages; an assistant message gives a
+reasoning record per reasoning part, a message for its text and a tool call per
+`tool_calls` entry; a `tool` message is the result of the call with its `tool_call_id`,
+an error when it has `error`. Per-call usage and times come from the `model` event that
+produced the assistant message (matched by message id, else in order), tool times from
+the `tool` event of the same call id. `tokens_in` counts every prompt token: Inspect's
+`input_tokens` excludes cache reads and writes for Anthropic and includes them for
+OpenAI, which is told apart by `total_tokens`.
+
+Skipped: the other events (spans, state and store changes, sandbox calls, scoring and
+logging events), `summaries.json`, `reductions.json` and `_journal/` entries other than
+the start record.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Any
+
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject
+from logviz_assets.formats.common import canonical_json, content_text, to_float, to_int, utc_iso
+from logviz_assets.record import Record, Reject
+
+NAME = "inspect-ai"
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_MEMBERS = (b"header.json", b"samples/", b"_journal/start.json")
+_VERSION_FIRST = re.compile(rb'^\s*\{\s*"version"\s*:\s*\d+')
+_EVAL_KEY = re.compile(rb'"eval"\s*:\s*\{')
+_ATTACHMENT = "attachment://"
+
+
+def _safe(value: Any) -> str:
+    return str(value).replace("/", "_")
+
+
+def _split_model(name: Any) -> tuple[str | None, str | None]:
+    if not isinstance(name, str) or not name:
+        return None, None
+    if "/" in name:
+        provider, model = name.split("/", 1)
+        return model, provider
+    return name, None
+
+
+def resolve_attachments(value: Any, attachments: dict[str, Any]) -> Any:
+    """`value` with every `attachment://<hash>` string replaced by the text it stands for."""
+    if isinstance(value, str):
+        if value.startswith(_ATTACHMENT):
+            return attachments.get(value[len(_ATTACHMENT) :], value)
+        return value
+    if isinstance(value, list):
+        return [resolve_attachments(item, attachments) for item in value]
+    if isinstance(value, dict):
+        return {key: resolve_attachments(item, attachments) for key, item in value.items()}
+    return value
+
+
+def prompt_tokens(usage: dict[str, Any]) -> int | None:
+    """All prompt tokens of an Inspect `ModelUsage`, cached ones included.
+
+    Inspect's Anthropic provider reports `input_tokens` without cache reads and writes and
+    sets `total_tokens` = input + cache write + cache read + output; the OpenAI provider's
+    `input_tokens` already includes cached tokens (total = input + output).
+    """
+    tokens_in = to_int(usage.get("input_tokens"))
+    if tokens_in is None:
+        return None
+    cache_read = to_int(usage.get("input_tokens_cache_read")) or 0
+    cache_write = to_int(usage.get("input_tokens_cache_write")) or 0
+    output = to_int(usage.get("output_tokens")) or 0
+    total = to_int(usage.get("total_tokens"))
+    if (cache_read or cache_write) and total == tokens_in + cache_read + cache_write + output:
+        return tokens_in + cache_read + cache_write
+    return tokens_in
+
+
+def _usage_fields(usage: Any) -> dict[str, Any]:
+    if not isinstance(usage, dict):
+        return {}
+    return {
+        "tokens_in": prompt_tokens(usage),
+        "tokens_out": to_int(usage.get("output_tokens")),
+        "tokens_cache_read": to_int(usage.get("input_tokens_cache_read")),
+        "tokens_cache_write": to_int(usage.get("input_tokens_cache_write")),
+        "cost_usd": to_float(usage.get("total_cost")),
+    }
+
+
+class InspectAI(DocumentFormat):
+    name = NAME
+
+    def detect(self, head: bytes, path: str) -> bool:
+        if head.startswith(_ZIP_MAGIC):
+            return any(member in head for member in _ZIP_MEMBERS)
+        start = head[:4096]
+        return bool(_VERSION_FIRST.match(start)) and bool(_EVAL_KEY.search(start)) and b'"task"' in start
+
+    def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        if data.startswith(_ZIP_MAGIC):
+            yield from self._parse_zip(data, ctx)
+            return
+        value, problem = load_json_document(data, ctx, NAME)
+        if problem:
+            yield problem
+            return
+        if not isinstance(value, dict) or not isinstance(value.get("eval"), dict):
+            yield reject(ctx, None, "expected an Inspect eval log object with an `eval` section", NAME)
+            return
+        samples = value.get("samples") or []
+        if not isinstance(samples, list):
+            yield reject(ctx, None, "`samples` is not a list", NAME)
+            return
+        for index, sample in enumerate(samples):
+            yield from _sample_records(sample, value["eval"], ctx, f"samples[{index}]")
+
+    def _parse_zip(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            yield reject(ctx, None, f"not a readable .eval ZIP archive: {err}", NAME)
+            return
+        with archive:
+            names = archive.namelist()
+            eval_spec: dict[str, Any] = {}
+            for member in ("header.json", "_journal/start.json"):
+                if member not in names:
+                    continue
+                header = _read_member(archive, member, ctx)
+                if isinstance(header, Reject):
+                    yield header
+                    continue
+                if isinstance(header, dict) and isinstance(header.get("eval"), dict):
+                    eval_spec = header["eval"]
+                    break
+            if not eval_spec:
+                yield reject(
+                    ctx, None, "header.json: no `eval` section (neither header.json nor _journal/start.json)", NAME
+                )
+            for member in sorted(n for n in names if n.startswith("samples/") and n.endswith(".json")):
+                sample = _read_member(archive, member, ctx)
+                if isinstance(sample, Reject):
+                    yield sample
+                    continue
+                yield from _sample_records(sample, eval_spec, ctx, member)
+
+
+def _read_member(archive: zipfile.ZipFile, member: str, ctx: FileContext) -> Any:
+    try:
+        data = archive.read(member)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as err:
+        return reject(ctx, None, f"{member}: unreadable ZIP member: {err}", NAME, member)
+    value, problem = load_json_document(data, ctx, NAME)
+    if problem:
+        problem.reason = f"{member}: {problem.reason}"
+        problem.excerpt = member
+        problem.source_line = None
+        return problem
+    return value
+
+
+def _sample_records(sample: Any, eval_spec: dict[str, Any], ctx: FileContext, where: str) -> Iterator[Item]:
+    if not isinstance(sample, dict):
+        yield reject(ctx, None, f"{where}: a sample must be a JSON object", NAME, where)
+        return
+    try:
+        records = _records(sample, eval_spec, ctx)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        yield reject(ctx, None, f"{where}: unexpected sample shape: {type(err).__name__}: {err}", NAME, where)
+        return
+    yield from records
+
+
+def _eval_key(eval_spec: dict[str, Any]) -> str:
+    if eval_spec.get("eval_id"):
+        return str(eval_spec["eval_id"])
+    parts = [str(eval_spec[k]) for k in ("run_id", "task_id") if eval_spec.get(k)]
+    return "-".join(parts) or "unknown"
+
+
+def _input_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        pieces = [content_text(m.get("content")) for m in value if isinstance(m, dict)]
+        return "\n\n".join(p for p in pieces if p) or None
+    return None
+
+
+def _scores(sample: dict[str, Any]) -> dict[str, Any]:
+    scores = sample.get("scores") if isinstance(sample.get("scores"), dict) else {}
+    summary = {}
+    for name, score in scores.items():
+        if isinstance(score, dict):
+            summary[name] = {k: score.get(k) for k in ("value", "answer") if score.get(k) is not None}
+        else:
+            summary[name] = score
+    return summary
+
+
+def _records(sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> list[Item]:
+    attachments = sample.get("attachments") if isinstance(sample.get("attachments"), dict) else {}
+
+    def resolve(value: Any) -> Any:
+        return resolve_attachments(value, attachments)
+
+    sample_id, epoch = sample.get("id"), sample.get("epoch", 1)
+    run_id = f"{NAME}:{_safe(_eval_key(eval_spec))}:{_safe(sample_id)}:{_safe(epoch)}"
+    run_parent = f"{run_id}:run"
+    model, provider = _split_model(eval_spec.get("model"))
+    base = {
+        "run_id": run_id,
+        "source_format": NAME,
+        "source_file": ctx.source_file,
+        "source_line": None,
+        "project": eval_spec.get("task"),
+    }
+    events = [e for e in sample.get("events") or [] if isinstance(e, dict)]
+    stamps = [e["timestamp"] for e in events if e.get("timestamp")]
+
+    totals: dict[str, Any] = {}
+    for usage in (sample.get("model_usage") or {}).values():
+        for field, value in _usage_fields(usage).items():
+            if value is not None:
+                totals[field] = totals.get(field, 0) + value
+    error = sample.get("error")
+    run = Record(
+        record_id=run_parent,
+        kind="run",
+        seq=-1,
+        text=_input_text(resolve(sample.get("input"))),
+        model=model,
+        provider=provider,
+        ts_start=utc_iso(sample.get("started_at") or (stamps[0] if stamps else None)),
+        ts_end=utc_iso(sample.get("completed_at") or (stamps[-1] if stamps else None)),
+        is_error=bool(error),
+        raw=canonical_json(
+            {
+                "task": eval_spec.get("task"),
+                "sample_id": sample_id,
+                "epoch": epoch,
+                "target": resolve(sample.get("target")),
+                "scores": resolve(_scores(sample)),
+                "error": resolve(error.get("message") if isinstance(error, dict) else error),
+            }
+        ),
+        **totals,
+        **base,
+    )
+    items: list[Item] = [run]
+
+    # The model call behind each assistant message, and the tool event behind each call.
+    model_events = [e for e in events if e.get("event") == "model" and isinstance(e.get("output"), dict)]
+    by_message_id: dict[str, dict[str, Any]] = {}
+    for event in model_events:
+        choices = event["output"].get("choices") or []
+        message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
+        if isinstance(message, dict) and message.get("id"):
+            by_message_id[str(message["id"])] = event
+    tool_events = {str(e["id"]): e for e in events if e.get("event") == "tool" and e.get("id")}
+    messages = sample.get("messages") or []
+    generated = [
+        i
+        for i, m in enumerate(messages)
+        if isinstance(m, dict) and m.get("role") == "assistant" and m.get("source", "generate") == "generate"
+    ]
+    by_index: dict[int, dict[str, Any]] = {}
+    if by_message_id:
+        for i in generated:
+            event = by_message_id.get(str(messages[i].get("id")))
+            if event:
+                by_index[i] = event
+    elif len(generated) == len(model_events):
+        by_index = dict(zip(generated, model_events, strict=True))
+
+    seq = 0
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            items.append(
+                reject(
+                    ctx,
+                    None,
+                    f"sample {sample_id} epoch {epoch}: messages[{index}] is not a chat message",
+                    NAME,
+                    canonical_json(message),
+                )
+            )
+            continue
+        produced = _message_records(
+            resolve(message), index, run_id, base, model, provider, by_index.get(index), tool_events
+        )
+        for record in produced:
+            record.seq = seq
+            seq += 1
+        items.extend(produced)
+    return items
+
+
+def _message_records(
+    message: dict[str, Any],
+    index: int,
+    run_id: str,
+    base: dict[str, Any],
+    model: str | None,
+    provider: str | None,
+    event: dict[str, Any] | None,
+    tool_events: dict[str, dict[str, Any]],
+) -> list[Record]:
+    """The records of one sample message; `event` is the model event that generated it."""
+    run_parent = f"{run_id}:run"
+    role = message["role"]
+    key = f"{run_id}:{_safe(message.get('id') or index)}"
+    content = message.get("content")
+    if role == "tool":
+        call_id = str(message.get("tool_call_id") or "")
+        error = message.get("error")
+        text = content_text(content) or ""
+        if not text and isinstance(error, dict):
+            text = error.get("message") or ""
+        event = tool_events.get(call_id, {})
+        return [
+            Record(
+                record_id=f"{key}:result" if message.get("id") else f"{run_id}:call:{_safe(call_id)}:result",
+                kind="tool_result",
+                role="tool",
+                text=text,
+                tool_name=message.get("function"),
+                tool_call_id=call_id or None,
+                is_error=bool(error) or bool(event.get("error")),
+                parent_id=f"{run_id}:call:{_safe(call_id)}" if call_id else run_parent,
+                ts_start=utc_iso(event.get("completed") or event.get("timestamp")),
+                **base,
+            )
+        ]
+
+    common: dict[str, Any] = {"parent_id": run_parent, "role": role, **base}
+    if role == "assistant":
+        common |= {"model": model, "provider": provider}
+        if event:
+            common |= {"ts_start": utc_iso(event.get("timestamp")), "ts_end": utc_iso(event.get("completed"))}
+    records: list[Record] = []
+    parts = content if isinstance(content, list) else []
+    for number, part in enumerate(parts):
+        if isinstance(part, dict) and part.get("type") == "reasoning" and not part.get("redacted"):
+            text = part.get("reasoning") or part.get("summary")
+            if isinstance(text, str) and text.strip():
+                records.append(Record(record_id=f"{key}:reasoning{number}", kind="reasoning", text=text, **common))
+    text = content_text(content)
+    if text and text.strip():
+        records.append(Record(record_id=key, kind="message", text=text, **common))
+    for number, call in enumerate(message.get("tool_calls") or []):
+        if not isinstance(call, dict):
+            continue
+        call_id = str(call.get("id") or f"{index}.{number}")
+        function = call.get("function")
+        name = function.get("name") if isinstance(function, dict) else function
+        tool_event = tool_events.get(call_id, {})
+        records.append(
+            Record(
+                record_id=f"{run_id}:call:{_safe(call_id)}",
+                kind="tool_call",
+                tool_name=name,
+                tool_call_id=call_id,
+                tool_args=canonical_json(call.get("arguments") if call.get("arguments") is not None else {}),
+                **(
+                    common
+                    | {
+                        "ts_start": utc_iso(tool_event.get("timestamp")) or common.get("ts_start"),
+                        "ts_end": utc_iso(tool_event.get("completed")) or common.get("ts_end"),
+                    }
+                ),
+            )
+        )
+    if records and event and role == "assistant":
+        output = event.get("output") or {}
+        for field, value in _usage_fields(output.get("usage")).items():
+            setattr(records[0], field, value)
+    return records

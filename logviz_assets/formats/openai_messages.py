@@ -1,0 +1,218 @@
+"""OpenAI chat `messages`: the list of `{role, content, tool_calls}` that chat APIs take.
+
+Three wrappers are read:
+
+- a JSON array of messages (one run per file);
+- JSON Lines of messages, one message a line (one run per file, append-only);
+- JSON Lines of `{"messages": [...]}`, as fine-tuning sets and many eval dumps hold
+  them (one run per line).
+
+There is no run id in the format, so runs are named after the file (and line).
+Assistant `tool_calls` become tool calls; `role: "tool"` messages become their results,
+paired by `tool_call_id`. The older `function_call` / `role: "function"` pair is read too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from typing import Any
+
+from logviz_assets.formats.base import (
+    DocumentFormat,
+    FileContext,
+    Item,
+    JsonlFormat,
+    first_array_element,
+    first_json_line,
+    load_json_document,
+    reject,
+)
+from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_int
+from logviz_assets.record import Record
+
+NAME = "openai-messages"
+_ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
+
+
+def is_chat_message(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("role") in _ROLES and (
+        "content" in value or "tool_calls" in value or "function_call" in value
+    )
+
+
+def file_run_id(source_file: str, suffix: str = "") -> str:
+    digest = hashlib.sha1(source_file.encode()).hexdigest()[:16]
+    return f"{NAME}:{digest}{suffix}"
+
+
+def message_records(
+    message: dict[str, Any],
+    run_id: str,
+    key: str,
+    seq_start: int,
+    ctx: FileContext,
+    line: int | None,
+    extra: dict[str, Any] | None = None,
+) -> list[Record]:
+    """The records of one chat message: its text, then one per tool call it makes.
+
+    `key` makes the record ids unique within the run (e.g. the message index).
+    """
+    extra = extra or {}
+    base = {
+        "run_id": run_id,
+        "source_format": extra.pop("source_format", NAME),
+        "source_file": ctx.source_file,
+        "source_line": line,
+        **extra,
+    }
+    role = message.get("role")
+    run_parent = f"{run_id}:run"
+    records: list[Record] = []
+    if role in ("tool", "function"):
+        call_id = message.get("tool_call_id") or (f"{run_id}:fn:{message.get('name')}" if role == "function" else None)
+        records.append(
+            Record(
+                record_id=f"{run_id}:{key}",
+                kind="tool_result",
+                role="tool",
+                text=content_text(message.get("content")) or "",
+                tool_name=message.get("name"),
+                tool_call_id=call_id,
+                parent_id=f"{run_id}:call:{call_id}" if call_id else run_parent,
+                **base,
+            )
+        )
+    else:
+        text = content_text(message.get("content"))
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            records.append(
+                Record(record_id=f"{run_id}:{key}:reasoning", kind="reasoning", role=role, text=reasoning,
+                       parent_id=run_parent, **base)
+            )
+        if text:
+            records.append(
+                Record(record_id=f"{run_id}:{key}", kind="message", role=role, text=text, parent_id=run_parent, **base)
+            )
+        calls = list(message.get("tool_calls") or [])
+        if isinstance(message.get("function_call"), dict):
+            fn = message["function_call"]
+            calls.append({"id": f"{run_id}:fn:{fn.get('name')}", "function": fn})
+        for index, call in enumerate(calls):
+            if not isinstance(call, dict):
+                continue
+            function = call.get("function") if isinstance(call.get("function"), dict) else call
+            call_id = str(call.get("id") or f"{key}.{index}")
+            records.append(
+                Record(
+                    record_id=f"{run_id}:call:{call_id}",
+                    kind="tool_call",
+                    role=role,
+                    tool_name=function.get("name"),
+                    tool_call_id=call_id,
+                    tool_args=canonical_json(maybe_json(function.get("arguments", {}))),
+                    parent_id=run_parent,
+                    **base,
+                )
+            )
+    for offset, record in enumerate(records):
+        record.seq = seq_start + offset
+    return records
+
+
+def run_record(run_id: str, ctx: FileContext, line: int | None, fields: dict[str, Any] | None = None) -> Record:
+    values = {"source_format": NAME, **(fields or {})}
+    return Record(
+        record_id=f"{run_id}:run", run_id=run_id, kind="run", seq=-1,
+        source_file=ctx.source_file, source_line=line, **values,
+    )
+
+
+def conversation_records(
+    messages: list[Any], run_id: str, ctx: FileContext, line: int | None, fields: dict[str, Any] | None = None
+) -> Iterator[Item]:
+    """A whole conversation: its run record, then every message's records in order."""
+    yield run_record(run_id, ctx, line, fields)
+    seq = 0
+    for index, message in enumerate(messages):
+        if not is_chat_message(message):
+            yield reject(ctx, line, f"message {index} is not a chat message (no role/content)", NAME,
+                         canonical_json(message))
+            continue
+        records = message_records(message, run_id, str(index), seq, ctx, line, dict(fields or {}))
+        seq += len(records)
+        yield from records
+
+
+def _usage_fields(value: dict[str, Any]) -> dict[str, Any]:
+    usage = value.get("usage") if isinstance(value.get("usage"), dict) else {}
+    return {
+        key: val
+        for key, val in {
+            "model": value.get("model"),
+            "tokens_in": to_int(usage.get("prompt_tokens")),
+            "tokens_out": to_int(usage.get("completion_tokens")),
+        }.items()
+        if val is not None
+    }
+
+
+class OpenAIMessagesJsonl(JsonlFormat):
+    """One chat message a line, or one `{"messages": [...]}` conversation a line."""
+
+    name = NAME
+
+    def detect(self, head: bytes, path: str) -> bool:
+        first = first_json_line(head)
+        return first is not None and (
+            is_chat_message(first) or (isinstance(first.get("messages"), list) and "role" in head.decode("utf-8", "ignore"))
+        )
+
+    def parse_event(
+        self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
+    ) -> Iterator[Item]:
+        if isinstance(event.get("messages"), list):
+            yield from conversation_records(event["messages"], file_run_id(ctx.source_file, f":{line_no}"), ctx,
+                                            line_no, _usage_fields(event))
+            return
+        if not is_chat_message(event):
+            yield reject(ctx, line_no, "line is neither a chat message nor a {messages: [...]} object", NAME,
+                         canonical_json(event))
+            return
+        run_id = file_run_id(ctx.source_file)
+        if not state.get("run_emitted"):
+            state["run_emitted"] = True
+            yield run_record(run_id, ctx, line_no)
+        seq = state.get("seq", 0)
+        records = message_records(event, run_id, f"line{line_no}", seq, ctx, line_no)
+        state["seq"] = seq + len(records)
+        yield from records
+
+
+class OpenAIMessagesDocument(DocumentFormat):
+    """A JSON array of chat messages, or an object with a `messages` array."""
+
+    name = NAME
+
+    def detect(self, head: bytes, path: str) -> bool:
+        first = first_array_element(head)
+        if first is not None:
+            return is_chat_message(first)
+        start = head.lstrip()[:200]
+        return start.startswith(b"{") and b'"messages"' in start
+
+    def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        value, problem = load_json_document(data, ctx, NAME)
+        if problem:
+            yield problem
+            return
+        fields: dict[str, Any] = {}
+        if isinstance(value, dict):
+            fields = _usage_fields(value)
+            value = value.get("messages")
+        if not isinstance(value, list):
+            yield reject(ctx, None, "expected a JSON array of chat messages", NAME)
+            return
+        yield from conversation_records(value, file_run_id(ctx.source_file), ctx, None, fields)

@@ -1,0 +1,43 @@
+"""The text a record is embedded as, and the key its vector is stored under.
+
+The text is derived from the record rather than stored a second time: a tool call is its
+tool name and normalised arguments, a result is marked when it failed, and long texts are
+cut to what the model reads anyway (all-MiniLM-L6-v2 stops at 256 word pieces, about
+1,000 characters of prose or code), which also keeps tokenising a 100 KB output cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+MAX_EMBED_CHARS = 1200
+
+
+def embed_text(
+    kind: str,
+    text: str | None,
+    tool_name: str | None = None,
+    tool_args: str | None = None,
+    is_error: bool | None = None,
+) -> str | None:
+    """What the model sees for a record, or None when there is nothing to embed."""
+    if kind == "tool_call":
+        body = " ".join(part for part in (tool_name, tool_args) if part)
+    elif kind == "tool_result":
+        body = f"error: {text}" if is_error and text else (text or "")
+    else:
+        body = text or ""
+    body = body.strip()
+    if not body:
+        return None
+    return body[:MAX_EMBED_CHARS]
+
+
+def text_hash(text: str) -> str:
+    """Stable key of an embedded text (the model is added to it in the vector key)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def vector_key(text_key: str, model: str) -> str:
+    """Key of one vector: the same text under another model is another vector."""
+    return hashlib.sha256(f"{model}\0{text_key}".encode()).hexdigest()[:32]

@@ -111,6 +111,8 @@ def embed_missing(
             f"embedded {report.texts_embedded}/{len(missing)} texts "
             f"({report.texts_embedded / max(elapsed, 1e-9):.0f}/s)"
         )
+    if report.texts_embedded:
+        vectors.ensure_text_index()
     report.seconds = round(time.perf_counter() - started, 3)
     report.texts_per_second = round(report.texts_embedded / report.seconds, 1) if report.seconds else 0.0
     return report

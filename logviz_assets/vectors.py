@@ -114,5 +114,69 @@ class VectorTable:
         return hashes, np.vstack(parts)
 
 
+    # --- search (read-only; LanceDB readers never wait for writers) ------------------
+
+    def ensure_text_index(self) -> None:
+        """Build the full-text index over the embedded texts, or fold new rows into it.
+
+        Rows added since the last index update are still searched (unindexed, slower).
+        """
+        table = self._table()
+        if table is None or table.count_rows() == 0:
+            return
+        if any("text" in index.columns for index in table.list_indices()):
+            table.optimize()
+        else:
+            table.create_fts_index("text", replace=True, with_position=True)
+
+    def nearest(self, vector: np.ndarray, model: str, limit: int) -> list[tuple[str, float]]:
+        """(text hash, cosine similarity) of the `limit` nearest vectors under `model`."""
+        table = self._table()
+        if table is None:
+            return []
+        rows = (
+            table.search(vector.astype(np.float32), vector_column_name="vector")
+            .distance_type("cosine")
+            .where(f"model = {_quote(model)}", prefilter=True)
+            .select(["text_hash"])
+            .limit(limit)
+            .to_arrow()
+        )
+        return list(zip(rows.column("text_hash").to_pylist(), (1.0 - d for d in rows.column("_distance").to_pylist()),
+                        strict=True))
+
+    def full_text(self, query: str, model: str, limit: int) -> list[tuple[str, float]]:
+        """(text hash, BM25 score) of the best full-text matches; a "quoted" query is a phrase."""
+        table = self._table()
+        if table is None or not query.strip():
+            return []
+        text = query.strip()
+        builder = table.search(text.strip('"'), query_type="fts", fts_columns="text")
+        if len(text) > 1 and text.startswith('"') and text.endswith('"'):
+            builder = builder.phrase_query(True)
+        try:
+            rows = builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash"]).limit(limit).to_arrow()
+        except (RuntimeError, ValueError) as err:
+            if "index" in str(err).lower():  # no text index yet: nothing was indexed
+                return []
+            raise
+        return list(zip(rows.column("text_hash").to_pylist(), rows.column("_score").to_pylist(), strict=True))
+
+    def vector_of(self, text_hash: str, model: str) -> np.ndarray | None:
+        table = self._table()
+        if table is None:
+            return None
+        rows = (
+            table.search()
+            .where(f"text_hash = {_quote(text_hash)} AND model = {_quote(model)}")
+            .select(["vector"])
+            .limit(1)
+            .to_arrow()
+        )
+        if rows.num_rows == 0:
+            return None
+        return np.asarray(rows.column("vector")[0].as_py(), dtype=np.float32)
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from logviz_assets.formats.base import DocumentFormat, FileContext, JsonlFormat, LogFormat
 from logviz_assets.formats.claude_code import ClaudeCode
+from logviz_assets.formats.codex_cli import CodexCli
+from logviz_assets.formats.gemini_cli import GeminiCli
+from logviz_assets.formats.inspect_ai import InspectAI
 from logviz_assets.formats.openai_messages import OpenAIMessagesDocument, OpenAIMessagesJsonl
+from logviz_assets.formats.openhands import OpenHands
+from logviz_assets.formats.swe_agent import SweAgent
 
+# The generic OpenAI-messages readers come last: several formats wrap chat messages too.
 FORMATS: tuple[LogFormat, ...] = (
     ClaudeCode(),
+    CodexCli(),
+    GeminiCli(),
+    SweAgent(),
+    OpenHands(),
+    InspectAI(),
     OpenAIMessagesJsonl(),
     OpenAIMessagesDocument(),
 )

@@ -128,12 +128,23 @@ def _is_prompt(text: str) -> bool:
     return not text.lstrip().startswith(_INJECTED_PREFIXES)
 
 
-def _remember(store: dict[str, Any], key: str, value: Any, limit: int) -> None:
-    """Put `key` into a small insertion-ordered dict, dropping the oldest beyond `limit`."""
-    store.pop(key, None)
-    store[key] = value
-    while len(store) > limit:
-        store.pop(next(iter(store)))
+def _remember(store: list[list[Any]], key: str, value: Any, limit: int) -> None:
+    """Put `key` into a small ordered cache of [key, value] pairs, dropping the oldest beyond `limit`.
+
+    A list, not a dict: the state is saved with sorted keys, which would lose a dict's order.
+    """
+    _take(store, key)
+    store.append([key, value])
+    del store[:-limit]
+
+
+def _take(store: list[list[Any]], key: str) -> Any:
+    """Remove `key` from the cache and return its value (None when absent)."""
+    for index, (known, value) in enumerate(store):
+        if known == key:
+            del store[index]
+            return value
+    return None
 
 
 def _normalise(event: dict[str, Any]) -> tuple[str | None, Any, Any]:
@@ -366,7 +377,13 @@ class CodexCli(JsonlFormat):
                 return
             yield from self._run_record(ctx, state, force=True)
             yield self._step(
-                ctx, state, line_no, ts, self._line_id(ctx, state, line_no), kind="reasoning", role="assistant",
+                ctx,
+                state,
+                line_no,
+                ts,
+                self._line_id(ctx, state, line_no),
+                kind="reasoning",
+                role="assistant",
                 text=text,
             )
         elif item in ("function_call", "custom_tool_call", "local_shell_call", "web_search_call"):
@@ -390,13 +407,21 @@ class CodexCli(JsonlFormat):
             name, args = "web_search", payload.get("action") or {}
             action = args if isinstance(args, dict) else {}
             query = action.get("query") or action.get("url")
-            call_id = call_id or (state.get("web_search_ids", {}).pop(str(query), None) if query else None)
+            call_id = call_id or (_take(state.setdefault("web_search_ids", []), str(query)) if query else None)
         if call_id and item != "web_search_call":
-            _remember(state.setdefault("open_calls", {}), str(call_id), name, _MAX_OPEN_CALLS)
+            _remember(state.setdefault("open_calls", []), str(call_id), name, _MAX_OPEN_CALLS)
         record_id = self._call_id(ctx, state, call_id) if call_id else self._line_id(ctx, state, line_no)
         return self._step(
-            ctx, state, line_no, ts, record_id, kind="tool_call", role="assistant", tool_name=name,
-            tool_call_id=str(call_id) if call_id else None, tool_args=canonical_json(args),
+            ctx,
+            state,
+            line_no,
+            ts,
+            record_id,
+            kind="tool_call",
+            role="assistant",
+            tool_name=name,
+            tool_call_id=str(call_id) if call_id else None,
+            tool_args=canonical_json(args),
         )
 
     def _tool_result(
@@ -406,17 +431,25 @@ class CodexCli(JsonlFormat):
         text, is_error, decoded = _tool_output(payload.get("output"))
         name = None
         if call_id:
-            name = state.setdefault("open_calls", {}).pop(str(call_id), None)
-            is_error = bool(state.setdefault("outcomes", {}).pop(str(call_id), False)) or is_error
+            name = _take(state.setdefault("open_calls", []), str(call_id))
+            is_error = bool(_take(state.setdefault("outcomes", []), str(call_id))) or is_error
         spawned = None
         if isinstance(decoded, dict) and isinstance(decoded.get("agent_id"), str) and "spawn" in str(name or ""):
             spawned = _safe(decoded["agent_id"])
         call_record = self._call_id(ctx, state, call_id) if call_id else None
         return self._step(
-            ctx, state, line_no, ts,
+            ctx,
+            state,
+            line_no,
+            ts,
             f"{call_record}:result" if call_record else self._line_id(ctx, state, line_no),
-            kind="tool_result", role="tool", text=text, tool_name=name,
-            tool_call_id=str(call_id) if call_id else None, is_error=is_error, spawned_run_id=spawned,
+            kind="tool_result",
+            role="tool",
+            text=text,
+            tool_name=name,
+            tool_call_id=str(call_id) if call_id else None,
+            is_error=is_error,
+            spawned_run_id=spawned,
             parent_id=call_record or run_record_id(self._run(ctx, state)["run_id"]),
         )
 
@@ -433,7 +466,7 @@ class CodexCli(JsonlFormat):
             yield from self._token_count(payload, ts, line_no, ctx, state)
         elif kind in ("exec_command_end", "patch_apply_end", "mcp_tool_call_end"):
             call_id = payload.get("call_id")
-            if not call_id or str(call_id) not in state.get("open_calls", {}):
+            if not call_id or all(known != str(call_id) for known, _ in state.get("open_calls", [])):
                 return  # its result is already out (or never comes): nothing to amend
             if kind == "exec_command_end":
                 code = to_int(payload.get("exit_code"))
@@ -445,12 +478,12 @@ class CodexCli(JsonlFormat):
                 failed = isinstance(result, dict) and (
                     "Err" in result or (isinstance(result.get("Ok"), dict) and bool(result["Ok"].get("isError")))
                 )
-            _remember(state.setdefault("outcomes", {}), str(call_id), failed, _MAX_REMEMBERED)
+            _remember(state.setdefault("outcomes", []), str(call_id), failed, _MAX_REMEMBERED)
         elif kind in ("web_search_begin", "web_search_end"):
             action = payload.get("action") if isinstance(payload.get("action"), dict) else {}
             query = payload.get("query") or action.get("query") or action.get("url")
             if payload.get("call_id") and query:
-                _remember(state.setdefault("web_search_ids", {}), str(query), str(payload["call_id"]), _MAX_REMEMBERED)
+                _remember(state.setdefault("web_search_ids", []), str(query), str(payload["call_id"]), _MAX_REMEMBERED)
 
     def _token_count(
         self, payload: dict[str, Any], ts: str | None, line_no: int, ctx: FileContext, state: dict[str, Any]
@@ -474,6 +507,14 @@ class CodexCli(JsonlFormat):
             return
         yield from self._run_record(ctx, state, force=True)
         yield self._step(
-            ctx, state, line_no, ts, self._line_id(ctx, state, line_no), kind="llm_call", role="assistant",
-            tokens_in=tokens_in, tokens_out=tokens_out, tokens_cache_read=to_int(usage.get("cached_input_tokens")),
+            ctx,
+            state,
+            line_no,
+            ts,
+            self._line_id(ctx, state, line_no),
+            kind="llm_call",
+            role="assistant",
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            tokens_cache_read=to_int(usage.get("cached_input_tokens")),
         )

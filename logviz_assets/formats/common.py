@@ -23,7 +23,10 @@ def utc_iso(value: Any) -> str | None:
             seconds /= 1e9
         elif seconds > 1e11:  # milliseconds
             seconds /= 1e3
-        return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+        try:
+            return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+        except (OverflowError, OSError, ValueError):  # not a plausible time
+            return None
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():

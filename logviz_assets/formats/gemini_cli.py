@@ -155,8 +155,10 @@ class GeminiCli(DocumentFormat):
         first = first_json_line(head)
         if first is not None:
             # One line: a JSONL metadata line, or a whole session written without indentation.
-            return isinstance(first.get("sessionId"), str) and isinstance(first.get("projectHash"), str) and (
-                "type" not in first
+            return (
+                isinstance(first.get("sessionId"), str)
+                and isinstance(first.get("projectHash"), str)
+                and ("type" not in first)
             )
         window = start[:2048]
         return bool(_SESSION_KEY.search(window) and _PROJECT_KEY.search(window)) and b'"parentUuid"' not in window
@@ -188,21 +190,27 @@ class GeminiCli(DocumentFormat):
             try:
                 record = json.loads(raw)
             except json.JSONDecodeError as err:
-                yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", NAME,
-                             raw.decode("utf-8", "replace"))
+                yield reject(
+                    ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", NAME, raw.decode("utf-8", "replace")
+                )
                 continue
             except UnicodeDecodeError as err:
                 yield reject(ctx, line_no, f"not UTF-8 text: {err.reason}", NAME, raw.decode("utf-8", "replace"))
                 continue
             if not isinstance(record, dict):
-                yield reject(ctx, line_no, f"expected a JSON object, got {type(record).__name__}", NAME,
-                             raw.decode("utf-8", "replace"))
+                yield reject(
+                    ctx,
+                    line_no,
+                    f"expected a JSON object, got {type(record).__name__}",
+                    NAME,
+                    raw.decode("utf-8", "replace"),
+                )
                 continue
             if isinstance(record.get("$rewindTo"), str):
                 target = record["$rewindTo"]
                 if target in folded:
                     ids = list(folded)
-                    for message_id in ids[ids.index(target):]:
+                    for message_id in ids[ids.index(target) :]:
                         del folded[message_id]
                 else:
                     folded.clear()
@@ -220,8 +228,13 @@ class GeminiCli(DocumentFormat):
                         if isinstance(message, dict) and isinstance(message.get("id"), str):
                             folded[message["id"]] = (message, line_no)
             else:
-                yield reject(ctx, line_no, "line is neither a message, a $set, a $rewindTo nor session metadata",
-                             NAME, raw.decode("utf-8", "replace")[:500])
+                yield reject(
+                    ctx,
+                    line_no,
+                    "line is neither a message, a $set, a $rewindTo nor session metadata",
+                    NAME,
+                    raw.decode("utf-8", "replace")[:500],
+                )
         if not isinstance(metadata.get("sessionId"), str):
             yield reject(ctx, None, "no sessionId in the session metadata", NAME)
             return
@@ -258,7 +271,11 @@ class GeminiCli(DocumentFormat):
             None,
         )
         model = next(
-            (m.get("model") for m, _ in messages if isinstance(m, dict) and m.get("type") == "gemini" and m.get("model")),
+            (
+                m.get("model")
+                for m, _ in messages
+                if isinstance(m, dict) and m.get("type") == "gemini" and m.get("model")
+            ),
             None,
         )
         yield Record(
@@ -294,12 +311,16 @@ class GeminiCli(DocumentFormat):
         common = {"source_line": line, "parent_id": run_parent, **base}
         if kind == "user":
             text = _parts_text(message.get("content"))
-            return [Record(record_id=key, kind="message", role="user", text=text, ts_start=ts, **common)] if text else []
+            return (
+                [Record(record_id=key, kind="message", role="user", text=text, ts_start=ts, **common)] if text else []
+            )
         if kind == "error":
             text = _parts_text(message.get("content"))
             if not text:
                 return []
-            return [Record(record_id=key, kind="message", role="system", text=text, is_error=True, ts_start=ts, **common)]
+            return [
+                Record(record_id=key, kind="message", role="system", text=text, is_error=True, ts_start=ts, **common)
+            ]
         if kind != "gemini":
             return []  # info / warning notices of the CLI
         model = message.get("model")
@@ -312,8 +333,14 @@ class GeminiCli(DocumentFormat):
             text = "\n\n".join(str(p).strip() for p in (subject, description) if isinstance(p, str) and p.strip())
             if text:
                 records.append(
-                    Record(record_id=f"{key}:thought{number}", kind="reasoning", text=text,
-                           ts_start=utc_iso(thought.get("timestamp")) or ts, **assistant, **common)
+                    Record(
+                        record_id=f"{key}:thought{number}",
+                        kind="reasoning",
+                        text=text,
+                        ts_start=utc_iso(thought.get("timestamp")) or ts,
+                        **assistant,
+                        **common,
+                    )
                 )
         text = _parts_text(message.get("content"))
         if text:
@@ -325,8 +352,16 @@ class GeminiCli(DocumentFormat):
             call_record = f"{NAME}:{run_id}:call:{_safe(call_id)}"
             call_ts = utc_iso(call.get("timestamp")) or ts
             records.append(
-                Record(record_id=call_record, kind="tool_call", tool_name=call.get("name"), tool_call_id=call_id,
-                       tool_args=canonical_json(call.get("args") or {}), ts_start=call_ts, **assistant, **common)
+                Record(
+                    record_id=call_record,
+                    kind="tool_call",
+                    tool_name=call.get("name"),
+                    tool_call_id=call_id,
+                    tool_args=canonical_json(call.get("args") or {}),
+                    ts_start=call_ts,
+                    **assistant,
+                    **common,
+                )
             )
             result_text, has_error = _result_text(call)
             records.append(

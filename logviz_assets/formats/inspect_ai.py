@@ -1,7 +1,7 @@
 """Inspect AI eval logs: `.eval` (a ZIP archive) and `.json` (one JSON document).
 
 Where they live: `./logs/` under the directory `inspect eval` ran in (or `INSPECT_LOG_DIR`),
-named `<timestamp>_<task>_<id>.eval` (the default since Inspect 0.3.46) or `.json`.
+named `<timestamp>_<task>_<id>.eval` (the default of recent versions) or `.json`.
 A `.json` log is `{"version", "status", "eval", "plan", "results", "stats", "samples": [...]}`;
 an `.eval` log holds the same pieces as ZIP members: `header.json` (eval, plan, results,
 stats; `_journal/start.json` while the eval still runs), `samples/<id>_epoch_<n>.json`
@@ -31,7 +31,8 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject
@@ -104,6 +105,35 @@ def _usage_fields(usage: Any) -> dict[str, Any]:
     }
 
 
+_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
+
+
+def _tidy(record: Record) -> Record:
+    """Text fields as text and ids without "/", whatever odd values the file held."""
+    for field in _TEXT_FIELDS:
+        value = getattr(record, field)
+        if value is not None and not isinstance(value, str):
+            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
+    for field in ("record_id", "run_id", "parent_id"):
+        value = getattr(record, field)
+        if value is not None:
+            setattr(record, field, str(value).replace("/", "_"))
+    return record
+
+
+def _tidied(items: Iterable[Item]) -> Iterator[Item]:
+    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
+    seen: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Record):
+            item = _tidy(item)
+            count = seen.get(item.record_id, 0) + 1
+            seen[item.record_id] = count
+            if count > 1:
+                item.record_id = f"{item.record_id}~{count}"
+        yield item
+
+
 class InspectAI(DocumentFormat):
     name = NAME
 
@@ -165,7 +195,7 @@ class InspectAI(DocumentFormat):
 def _read_member(archive: zipfile.ZipFile, member: str, ctx: FileContext) -> Any:
     try:
         data = archive.read(member)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as err:
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError) as err:
         return reject(ctx, None, f"{member}: unreadable ZIP member: {err}", NAME, member)
     value, problem = load_json_document(data, ctx, NAME)
     if problem:
@@ -182,10 +212,10 @@ def _sample_records(sample: Any, eval_spec: dict[str, Any], ctx: FileContext, wh
         return
     try:
         records = _records(sample, eval_spec, ctx)
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
         yield reject(ctx, None, f"{where}: unexpected sample shape: {type(err).__name__}: {err}", NAME, where)
         return
-    yield from records
+    yield from _tidied(records)
 
 
 def _eval_key(eval_spec: dict[str, Any]) -> str:

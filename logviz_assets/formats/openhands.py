@@ -1,8 +1,8 @@
 """OpenHands trajectories: a JSON array of the events of one conversation.
 
 Where they live: the "export trajectory" button of the OpenHands GUI downloads one, and
-`save_trajectory_path` in the config writes one after each headless run (e.g.
-`<workspace>/trajectories/<session>.json`); evaluation harnesses save the same event list.
+`save_trajectory_path` in the config writes one after each headless run (that file, or
+`<folder>/<session id>.json` when it names a folder); evaluation harnesses save the same event list.
 Each element is one event: an *action* (`"action": "run" | "edit" | "read" | "browse" |
 "message" | "think" | "finish" | "delegate" | ...`, with `args`) or an *observation*
 (`"observation": ...`, with `content`, `extras`, and `cause`, the id of the action it
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from logviz_assets.formats.base import (
@@ -92,6 +92,35 @@ def is_event(value: Any) -> bool:
     )
 
 
+_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
+
+
+def _tidy(record: Record) -> Record:
+    """Text fields as text and ids without "/", whatever odd values the file held."""
+    for field in _TEXT_FIELDS:
+        value = getattr(record, field)
+        if value is not None and not isinstance(value, str):
+            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
+    for field in ("record_id", "run_id", "parent_id"):
+        value = getattr(record, field)
+        if value is not None:
+            setattr(record, field, str(value).replace("/", "_"))
+    return record
+
+
+def _tidied(items: Iterable[Item]) -> Iterator[Item]:
+    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
+    seen: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Record):
+            item = _tidy(item)
+            count = seen.get(item.record_id, 0) + 1
+            seen[item.record_id] = count
+            if count > 1:
+                item.record_id = f"{item.record_id}~{count}"
+        yield item
+
+
 class OpenHands(DocumentFormat):
     name = NAME
 
@@ -120,8 +149,8 @@ class OpenHands(DocumentFormat):
             yield reject(ctx, None, f"expected a JSON array of OpenHands events, got {type(value).__name__}", NAME)
             return
         try:
-            yield from _records(value, ctx)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            yield from _tidied(_records(value, ctx))
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
             yield reject(ctx, None, f"unexpected event shape: {type(err).__name__}: {err}", NAME)
 
 
@@ -167,6 +196,13 @@ def _is_error(observation: dict[str, Any]) -> bool:
     return code not in (None, 0)
 
 
+def _id(value: Any) -> str | int | None:
+    """An event id usable as a key (ids are integers in OpenHands; anything else is unusable)."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    return value
+
+
 def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
     run_id = f"{NAME}:{hashlib.sha1(ctx.source_file.encode()).hexdigest()[:16]}"
     run_parent = f"{run_id}:run"
@@ -186,25 +222,30 @@ def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
             )
     answers: dict[Any, dict[str, Any]] = {}
     for event in valid:
-        if "observation" in event and event.get("cause") is not None:
-            answers.setdefault(event["cause"], event)
+        cause = _id(event.get("cause"))
+        if "observation" in event and cause is not None:
+            answers.setdefault(cause, event)
 
     steps: list[Record] = []
     calls: dict[Any, Record] = {}  # action event id -> its tool call record
-    seen_responses: set[str] = set()
+    seen_responses: set[Any] = set()
     task: str | None = None
     run_model: tuple[str | None, str | None] = (None, None)
     last_model: tuple[str | None, str | None] = (None, None)
     totals: dict[str, Any] = {}
-    for event in valid:
-        event_id = event["id"]
+    used: set[Any] = set()
+    for index, event in enumerate(valid):
+        event_id = _id(event["id"])
+        if event_id is None or str(event_id) in used:
+            event_id = f"e{index}"  # a missing or repeated id: name the event by its position
+        used.add(str(event_id))
         key = f"{run_id}:{event_id}"
         ts = utc_iso(event.get("timestamp"))
         metrics = event.get("llm_metrics")
         if isinstance(metrics, dict):
             totals = metrics
         if "action" in event:
-            action = event["action"]
+            action = event["action"] if isinstance(event["action"], str) else str(event["action"])
             args = event.get("args") if isinstance(event.get("args"), dict) else {}
             source = event.get("source")
             if action in _SKIP_ACTIONS:
@@ -298,9 +339,9 @@ def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
                 )
                 calls[event_id] = call
                 produced.append(call)
-            response_id = response.get("id")
+            response_id = _id(response.get("id"))
             if produced and response and response_id not in seen_responses:
-                if response_id:
+                if response_id is not None:
                     seen_responses.add(response_id)
                 for field, value in _usage(response).items():
                     setattr(produced[0], field, value)
@@ -308,9 +349,9 @@ def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
             continue
 
         observation = event.get("observation")
-        if observation in _SKIP_OBSERVATIONS:
+        if not isinstance(observation, str) or observation in _SKIP_OBSERVATIONS:
             continue
-        cause = event.get("cause")
+        cause = _id(event.get("cause"))
         text = content_text(event.get("content")) or event.get("message") or ""
         if cause in calls:
             call = calls[cause]

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import PurePath
 from typing import Any
 
@@ -79,6 +79,35 @@ def _instance_from_path(source_file: str) -> str:
     return name
 
 
+_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
+
+
+def _tidy(record: Record) -> Record:
+    """Text fields as text and ids without "/", whatever odd values the file held."""
+    for field in _TEXT_FIELDS:
+        value = getattr(record, field)
+        if value is not None and not isinstance(value, str):
+            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
+    for field in ("record_id", "run_id", "parent_id"):
+        value = getattr(record, field)
+        if value is not None:
+            setattr(record, field, str(value).replace("/", "_"))
+    return record
+
+
+def _tidied(items: Iterable[Item]) -> Iterator[Item]:
+    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
+    seen: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Record):
+            item = _tidy(item)
+            count = seen.get(item.record_id, 0) + 1
+            seen[item.record_id] = count
+            if count > 1:
+                item.record_id = f"{item.record_id}~{count}"
+        yield item
+
+
 class SweAgent(DocumentFormat):
     """SWE-agent `.traj` and mini-SWE-agent `.traj.json` trajectories."""
 
@@ -105,12 +134,12 @@ class SweAgent(DocumentFormat):
             return
         try:
             if isinstance(value.get("messages"), list) and not isinstance(value.get("trajectory"), list):
-                yield from _mini_records(value, ctx)
+                yield from _tidied(_mini_records(value, ctx))
             elif isinstance(value.get("trajectory"), list):
-                yield from _swe_records(value, ctx)
+                yield from _tidied(_swe_records(value, ctx))
             else:
                 yield reject(ctx, None, "neither a SWE-agent `trajectory` nor a mini-SWE-agent `messages` list", NAME)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
             yield reject(ctx, None, f"unexpected trajectory shape: {type(err).__name__}: {err}", NAME)
 
 
@@ -122,7 +151,11 @@ def _replay_config(doc: dict[str, Any]) -> dict[str, Any]:
     return config if isinstance(config, dict) else {}
 
 
-def _swe_model(config: dict[str, Any]) -> str | None:
+def _swe_model(config: dict[str, Any], doc: dict[str, Any]) -> str | None:
+    """`replay_config.agent.model.name` (v1, or its first retry config); `args.model.model_name` (v0)."""
+    args = doc.get("args") if isinstance(doc.get("args"), dict) else {}
+    if isinstance(args.get("model"), dict) and args["model"].get("model_name"):
+        return args["model"]["model_name"]
     agent = config.get("agent") if isinstance(config.get("agent"), dict) else {}
     model = agent.get("model") if isinstance(agent.get("model"), dict) else None
     if model is None and isinstance(agent.get("agent_configs"), list) and agent["agent_configs"]:
@@ -149,7 +182,7 @@ def _swe_records(doc: dict[str, Any], ctx: FileContext) -> Iterator[Item]:
     instance = problem.get("id") or _instance_from_path(ctx.source_file)
     run_id = f"{NAME}:{_safe(instance)}:{_file_key(ctx.source_file)}"
     run_parent = f"{run_id}:run"
-    model, provider = _split_model(_swe_model(config))
+    model, provider = _split_model(_swe_model(config, doc))
     info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
     stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
     trajectory = doc["trajectory"]
@@ -482,11 +515,12 @@ def _mini_assistant(
         )
     if not calls:
         actions = extra.get("actions") if isinstance(extra.get("actions"), list) else None
-        commands = (
-            [a.get("command") or a.get("action") for a in actions if isinstance(a, dict)]
-            if actions
-            else [found.strip() for found in _BASH_BLOCK.findall(text)]
-        )
+        if actions:
+            commands = [a.get("command") or a.get("action") for a in actions if isinstance(a, dict)]
+        else:
+            # mini-SWE-agent runs a text-mode reply only when it holds exactly one block.
+            blocks = [found.strip() for found in _BASH_BLOCK.findall(text)]
+            commands = blocks if len(blocks) == 1 else []
         for index, command in enumerate(c for c in commands if isinstance(c, str)):
             call_id = f"{key.rsplit(':', 1)[-1]}.{index}"
             record_id = f"{run_id}:call:{call_id}"

@@ -1,0 +1,60 @@
+"""The logviz REST API: run control through Dagster, and the map read from the stores.
+
+Run it with `python -m api.serve` (which checks the bind address), or any ASGI server:
+`uvicorn api.main:app`. Docs at /docs, the OpenAPI schema at /openapi.json.
+"""
+
+from __future__ import annotations
+
+import duckdb
+from fastapi import FastAPI, Request, status
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from api.dagster_client import DagsterRuns, DagsterUnavailable
+from api.queries import NotFound, Searcher
+from api.routes import jobs, map
+from api.settings import LOOPBACK_ORIGINS, ApiSettings
+from logviz_assets import config
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings.from_environment()
+    app = FastAPI(
+        title="logviz",
+        summary="Agent run logs as an embedding map: start Load and Index, read points, search, trajectories.",
+        version="0.1.0",
+    )
+    app.state.settings = settings
+    app.state.dagster = DagsterRuns(settings.dagster_url, settings.location_name)
+    app.state.searcher = Searcher(config.model())
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_origin_regex=None if settings.cors_origins else LOOPBACK_ORIGINS,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+    )
+    app.include_router(jobs.router)
+    app.include_router(map.router)
+
+    @app.exception_handler(NotFound)
+    def not_found(_: Request, err: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(DagsterUnavailable)
+    def dagster_down(_: Request, err: DagsterUnavailable) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(duckdb.IOException)
+    def store_busy(_: Request, err: duckdb.IOException) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"record store is busy or unreadable, try again: {err}"},
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "1"},
+        )
+
+    return app
+
+
+app = create_app()

@@ -1,0 +1,150 @@
+"""Response bodies of the API, as pydantic models (they are also the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+JobName = Literal["load", "index"]
+
+
+class PartHealth(BaseModel):
+    ok: bool
+    detail: str
+
+
+class Health(BaseModel):
+    ok: bool
+    parts: dict[str, PartHealth]
+
+
+class IndexRequest(BaseModel):
+    full_refit: bool = Field(False, description="Fit the layout anew on all points, aligned onto the current map.")
+
+
+class JobRun(BaseModel):
+    run_id: str
+    job: str
+    status: str = Field(description="Dagster run status: QUEUED, STARTED, SUCCESS, FAILURE, CANCELED, ...")
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    counts: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per asset, the numbers its materialization reported (once finished)."
+    )
+
+
+class Point(BaseModel):
+    id: str
+    x: float | None
+    y: float | None
+    pending: bool = Field(description="Loaded but not placed on the map yet (run index).")
+    kind: str
+    role: str | None
+    tool_name: str | None
+    is_error: bool | None
+    run_id: str
+    model: str | None
+    source_format: str
+    timestamp: datetime | None
+
+
+class Points(BaseModel):
+    count: int
+    points: list[Point]
+
+
+class Record(BaseModel):
+    record_id: str
+    run_id: str
+    parent_id: str | None
+    seq: int | None
+    kind: str
+    role: str | None
+    text: str | None
+    tool_name: str | None
+    tool_call_id: str | None
+    tool_args: str | None
+    is_error: bool | None
+    agent_name: str | None
+    is_subagent: bool | None
+    model: str | None
+    provider: str | None
+    ts_start: datetime | None
+    ts_end: datetime | None
+    tokens_in: int | None
+    tokens_out: int | None
+    tokens_cache_read: int | None
+    tokens_cache_write: int | None
+    cost_usd: float | None
+    spawned_run_id: str | None
+    project: str | None
+    source_format: str
+    source_file: str | None
+    source_line: int | None
+    source_vanished: bool = Field(False, description="The file this record came from is gone from disk.")
+    x: float | None = None
+    y: float | None = None
+
+
+class SearchHit(BaseModel):
+    score: float = Field(description="Higher is better: cosine similarity, BM25, or fused rank score.")
+    point: Point
+    text: str | None
+
+
+class SearchResults(BaseModel):
+    query: str
+    mode: str
+    hits: list[SearchHit]
+
+
+class RunSummary(BaseModel):
+    run_id: str
+    record_id: str
+    title: str | None
+    source_format: str
+    agent_name: str | None
+    is_subagent: bool | None
+    parent_id: str | None
+    model: str | None
+    project: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    steps: int
+    tool_calls: int
+    errors: int
+    tokens_in: int | None
+    tokens_out: int | None
+
+
+class Runs(BaseModel):
+    count: int
+    runs: list[RunSummary]
+
+
+class TrajectoryStep(BaseModel):
+    seq: int | None
+    point: Point
+    text: str | None
+    parent_id: str | None
+
+
+class Trajectory(BaseModel):
+    run: RunSummary
+    steps: list[TrajectoryStep]
+
+
+class Stats(BaseModel):
+    records: int
+    runs: int
+    files: int
+    vanished_files: int
+    rejects: int
+    points: int
+    pending: int
+    vectors: int
+    by_kind: dict[str, int]
+    by_format: dict[str, int]
+    model: str

@@ -1,0 +1,272 @@
+"""Langfuse trace exports: one trace with its observations, as JSON.
+
+What the Langfuse UI's trace download and `GET /api/public/traces/{id}` give:
+`{"trace": {...}, "observations": [...]}`, or the trace object itself with an
+`observations` array (also a JSON array or JSON Lines of either). Files live wherever
+they were saved; there is no standard folder.
+
+Many fields hold JSON inside strings, sometimes twice (`input`, `output`, `metadata`);
+they are decoded. Observations sent over OpenTelemetry keep their span attributes in
+`metadata.attributes`, read as OTel GenAI / OpenInference attributes (`genai_spans`);
+Langfuse's own fields fill what those do not say:
+
+- `type`: AGENT -> the run record (a nested agent: a child run, `is_subagent`),
+  GENERATION -> `llm_call`, TOOL -> `tool_call` + `tool_result`, EVENT -> `message`;
+- `input` / `output` -> messages (tool arguments and result for a TOOL);
+- `model`; `usageDetails` (or `usage`) -> tokens, the input counted with its cached
+  part; `costDetails.total` / `calculatedTotalCost` / `totalCost` -> `cost_usd`;
+- `startTime` / `endTime`; `level: ERROR` and `statusMessage` -> `is_error`;
+- `parentObservationId` -> parent, `traceId` -> one run per trace.
+
+The trace's `input` is the run record's text (its task); its `name`, `projectId` and
+`timestamp` fill what observations leave open. Skipped: SPAN and other container
+observations (their children still load), scores, comments, sessions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
+from logviz_assets.formats.common import canonical_json, to_float, to_int
+from logviz_assets.formats.genai_spans import (
+    AGENT,
+    EVENT,
+    LLM,
+    OTHER,
+    TOOL,
+    Span,
+    SpanFacts,
+    clean_id,
+    decode,
+    first_of,
+    iter_json_values,
+    normalize_messages,
+    sniff_json,
+    span_facts,
+    span_time,
+    task_text,
+    text_of,
+    trace_records,
+)
+
+NAME = "langfuse"
+_TYPES = {"GENERATION": LLM, "TOOL": TOOL, "AGENT": AGENT, "EVENT": EVENT}
+_TRACE_START = re.compile(r'^\s*\{\s*"trace"\s*:\s*\{')
+_OBSERVATION_KEYS = ("traceId", "type", "startTime")
+
+
+def is_observation(value: Any) -> bool:
+    return isinstance(value, dict) and "id" in value and all(key in value for key in _OBSERVATION_KEYS)
+
+
+def is_trace_export(value: Any) -> bool:
+    """`{"trace": {...}, "observations": [...]}` or a trace object carrying its observations."""
+    if not isinstance(value, dict):
+        return False
+    if isinstance(value.get("trace"), dict):
+        trace = value["trace"]
+        return "observations" in value or ("projectId" in trace and "id" in trace)
+    observations = value.get("observations")
+    return (
+        isinstance(observations, list)
+        and "id" in value
+        and ("projectId" in value or "timestamp" in value)
+        and (not observations or is_observation(observations[0]) or isinstance(observations[0], str))
+    )
+
+
+class Langfuse(DocumentFormat):
+    """A Langfuse trace with its observations."""
+
+    name = NAME
+
+    def detect(self, head: bytes, path: str) -> bool:
+        value = sniff_json(head)
+        if isinstance(value, list):
+            return bool(value) and is_trace_export(value[0])
+        if isinstance(value, dict):
+            return is_trace_export(value)
+        text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+        # A trace longer than the head: its opening is enough.
+        return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
+
+    def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as err:
+            yield reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", NAME)
+            return
+        spans: list[Span] = []
+        traces: dict[str, dict[str, Any]] = {}
+        values = 0
+        for line, value, problem in iter_json_values(text):
+            if problem:
+                yield reject(ctx, line, problem, NAME)
+                continue
+            values += 1
+            exports = value if isinstance(value, list) else [value]
+            for export in exports:
+                if not is_trace_export(export):
+                    yield reject(
+                        ctx, line, "not a Langfuse trace export (trace with observations)", NAME, _excerpt(export)
+                    )
+                    continue
+                yield from self._export(export, line, ctx, spans, traces)
+        if values == 1:
+            for span in spans:
+                span.line = None
+        try:
+            yield from trace_records(spans, NAME, ctx.source_file, traces)
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            yield reject(ctx, None, f"could not assemble traces: {type(err).__name__}: {err}", NAME)
+
+    def _export(
+        self, export: dict[str, Any], line: int, ctx: FileContext, spans: list[Span], traces: dict[str, dict[str, Any]]
+    ) -> Iterator[Item]:
+        trace = export["trace"] if isinstance(export.get("trace"), dict) else export
+        observations = export.get("observations")
+        if not isinstance(observations, list):
+            observations = trace.get("observations") if isinstance(trace.get("observations"), list) else []
+        trace_id = clean_id(trace.get("id")) or next(
+            (clean_id(o.get("traceId")) for o in observations if isinstance(o, dict) and o.get("traceId")), None
+        )
+        if trace_id is None:
+            yield reject(ctx, line, "trace without an id", NAME, _excerpt(trace))
+            return
+        traces[trace_id] = trace_fields(trace)
+        if observations and all(isinstance(o, str) for o in observations):
+            yield reject(ctx, line, "observations are listed by id only; export the trace with its observations", NAME)
+            return
+        for raw in observations:
+            try:
+                span = observation_span(raw, trace_id, trace.get("projectId"), line)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                yield reject(
+                    ctx, line, f"unexpected observation shape: {type(err).__name__}: {err}", NAME, _excerpt(raw)
+                )
+                continue
+            if isinstance(span, str):
+                yield reject(ctx, line, span, NAME, _excerpt(raw))
+            else:
+                spans.append(span)
+
+
+def _excerpt(value: Any) -> str | None:
+    try:
+        return canonical_json(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def trace_fields(trace: dict[str, Any]) -> dict[str, Any]:
+    """Run-record fields the trace object itself gives."""
+    raw_input = decode(trace.get("input"))
+    text = task_text(normalize_messages(raw_input)) if not isinstance(raw_input, str) else raw_input
+    if not text and raw_input not in (None, "", [], {}):
+        text = text_of(raw_input)
+    return {
+        "text": text or None,
+        "agent_name": trace.get("name") if isinstance(trace.get("name"), str) else None,
+        "project": trace.get("projectId"),
+        "ts_start": span_time(trace.get("timestamp")),
+    }
+
+
+def usage_from_details(details: Any) -> tuple[int | None, int | None, int | None, int | None]:
+    """(tokens_in incl. cached, tokens_out, cache read, cache write) from Langfuse `usageDetails`.
+
+    Langfuse keeps cached input under keys of its own (`input_cached_tokens`,
+    `cache_read_input_tokens`, ...) beside `input`, so every input-side key is summed.
+    """
+    details = decode(details)
+    if not isinstance(details, dict):
+        return None, None, None, None
+    counts = {str(key): to_int(value) for key, value in details.items()}
+    counts = {key: value for key, value in counts.items() if value is not None}
+    cache_read = (
+        sum(v for k, v in counts.items() if "cache_read" in k or "cached" in k)
+        if any("cache_read" in k or "cached" in k for k in counts)
+        else None
+    )
+    cache_write = (
+        sum(v for k, v in counts.items() if "cache_creation" in k or "cache_write" in k)
+        if any("cache_creation" in k or "cache_write" in k for k in counts)
+        else None
+    )
+    input_keys = [k for k in counts if k.startswith(("input", "prompt")) or "cache_read" in k or "cache_creation" in k]
+    tokens_in = sum(counts[k] for k in input_keys) if input_keys else None
+    tokens_out = counts.get("output", counts.get("completion"))
+    return tokens_in, tokens_out, cache_read, cache_write
+
+
+def _langfuse_facts(obs: dict[str, Any], kind: str | None) -> SpanFacts:
+    """The facts Langfuse's own observation fields hold."""
+    raw_input, raw_output = decode(obs.get("input")), decode(obs.get("output"))
+    usage = obs.get("usageDetails") if obs.get("usageDetails") not in (None, {}) else obs.get("usage")
+    tokens_in, tokens_out, cache_read, cache_write = usage_from_details(usage)
+    costs = decode(obs.get("costDetails"))
+    cost = to_float(first_of(costs, "total")) if isinstance(costs, dict) else None
+    if cost is None:
+        cost = to_float(first_of(obs, "calculatedTotalCost", "totalCost"))
+        cost = cost if cost else None  # Langfuse writes 0 where it knows no price
+    is_error = obs.get("level") == "ERROR"
+    facts = SpanFacts(
+        kind=kind,
+        model=obs.get("model"),
+        input=normalize_messages(raw_input) if not isinstance(raw_input, str) else _user(raw_input),
+        output=normalize_messages(raw_output) if not isinstance(raw_output, str) else [],
+        output_text=raw_output if isinstance(raw_output, str) else None,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        tokens_cache_read=cache_read,
+        tokens_cache_write=cache_write,
+        cost_usd=cost,
+        is_error=is_error,
+        error_message=obs.get("statusMessage") if is_error else None,
+    )
+    if not facts.output and raw_output is not None and not facts.output_text:
+        facts.output_text = text_of(raw_output)
+    if kind == TOOL:
+        facts.tool_name = obs.get("name")
+        facts.tool_args = raw_input
+        facts.tool_result = raw_output
+    if kind == AGENT:
+        facts.agent_name = obs.get("name")
+    return facts
+
+
+def _user(text: str) -> list[dict[str, Any]]:
+    return normalize_messages([{"role": "user", "content": text}]) if text.strip() else []
+
+
+def observation_span(obs: Any, trace_id: str, project: Any, line: int) -> Span | str:
+    """One observation as a span: its OTel attributes first, Langfuse's own fields after."""
+    if not isinstance(obs, dict):
+        return "an observation is not an object"
+    span_id = clean_id(obs.get("id"))
+    if span_id is None:
+        return "observation without an id"
+    metadata = decode(obs.get("metadata"))
+    attributes = metadata.get("attributes") if isinstance(metadata, dict) else None
+    attributes = decode(attributes) if attributes is not None else {}
+    name = obs.get("name") if isinstance(obs.get("name"), str) else None
+    facts = span_facts(attributes if isinstance(attributes, dict) else {}, name)
+    kind = _TYPES.get(str(obs.get("type") or "").upper(), OTHER)
+    if obs.get("level") == "ERROR":
+        facts.is_error = True
+        facts.error_message = obs.get("statusMessage") or facts.error_message
+    facts.fill(_langfuse_facts(obs, kind))
+    return Span(
+        trace_id=clean_id(obs.get("traceId")) or trace_id,
+        span_id=span_id,
+        parent_id=clean_id(obs.get("parentObservationId")),
+        facts=facts,
+        name=name,
+        start=span_time(obs.get("startTime")),
+        end=span_time(obs.get("endTime")),
+        line=line,
+        project=obs.get("projectId") or project,
+    )

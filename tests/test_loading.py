@@ -1,0 +1,476 @@
+"""Load on real Claude Code sessions: a real DuckDB file, temporary copies of the shared samples.
+
+Expected counts come from the JSON itself, by the rules in the docstring of
+`logviz_assets/formats/claude_code.py`, never from a run of the loader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from logviz_assets import loading, store
+
+BLOCK_KINDS = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}
+FUM = "projects/-home-marco-projects-spotter-worktrees-spotter-fum/8463c716-a2ea-4c14-9efa-87158ebd9f20"
+DOV = "projects/-home-marco-projects-spotter-worktrees-spotter-dov/4d5611e5-241a-462a-8d15-5122611a9569"
+SUBAGENT_PAIRS = [(f"{FUM}.jsonl", f"{FUM}/subagents/agent-a7be2f0.jsonl"), (f"{DOV}.jsonl", f"{DOV}/subagents/agent-a2898e3.jsonl")]
+
+
+# --- independent expectations -----------------------------------------------------------------
+
+
+def run_key(event: dict) -> str | None:
+    session = event.get("sessionId")
+    if not session:
+        return None
+    if event.get("agentId"):
+        return f"{session}:agent-{event['agentId']}"
+    if event.get("isSidechain"):
+        return f"{session}:sidechain"
+    return session
+
+
+def line_expectation(line: str) -> tuple[Counter, set[str]]:
+    """(records by kind except runs, run keys) that one transcript line should give."""
+    counts: Counter = Counter()
+    event = json.loads(line)
+    if event.get("type") not in ("user", "assistant") or event.get("isMeta"):
+        return counts, set()
+    key = run_key(event)
+    message = event.get("message")
+    if key is None or not isinstance(message, dict):
+        return counts, set()
+    content = message.get("content")
+    if isinstance(content, str) or content is None:
+        content = [{"type": "text", "text": content or ""}]
+    for block in content:
+        kind = BLOCK_KINDS.get(block.get("type")) if isinstance(block, dict) else None
+        if kind == "message" and not block.get("text"):
+            continue
+        if kind == "reasoning" and not block.get("thinking"):
+            continue
+        if kind:
+            counts[kind] += 1
+    return counts, {key}
+
+
+def expected(lines: list[str]) -> tuple[Counter, set[str]]:
+    counts: Counter = Counter()
+    runs: set[str] = set()
+    for line in lines:
+        if not line.strip():
+            continue
+        more, keys = line_expectation(line)
+        counts += more
+        runs |= keys
+    return counts, runs
+
+
+def expected_files(paths: list[Path]) -> Counter:
+    """Records by kind, runs included, for a set of whole files loaded together."""
+    counts: Counter = Counter()
+    runs: set[str] = set()
+    for path in paths:
+        more, keys = expected(path.read_text().splitlines())
+        counts += more
+        runs |= keys
+    counts["run"] = len(runs)
+    return counts
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text().splitlines(keepends=True)
+
+
+# --- fixtures and helpers ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def logs(tmp_path: Path, samples_dir: Path) -> Path:
+    """A private copy of the Claude Code samples that tests may grow, rewrite and delete."""
+    target = tmp_path / "logs"
+    shutil.copytree(samples_dir / "claude-code", target)
+    return target
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "records.duckdb"
+
+
+def connector(path: Path):  # noqa: ANN201 - a loading.Connect
+    @contextlib.contextmanager
+    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+    return connect
+
+
+def load(roots: list[Path] | Path, db: Path, **kwargs) -> loading.LoadReport:  # noqa: ANN003
+    roots = roots if isinstance(roots, list) else [roots]
+    return loading.load(roots, connector(db), progress=lambda _: None, **kwargs)
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def kinds(db: Path, where: str = "true", params: list | None = None) -> Counter:
+    return Counter(dict(query(db, f"SELECT kind, count(*) FROM records WHERE {where} GROUP BY kind", params)))
+
+
+def total(db: Path) -> int:
+    return query(db, "SELECT count(*) FROM records")[0][0]
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, minus load timestamps, in a stable order."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        out = {}
+        for table, order in (("records", "record_id"), ("files", "path"), ("rejects", "source_file, source_line")):
+            columns = [
+                c for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                    [table],
+                ).fetchall()
+                if c != "loaded_at"
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            out[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY {order}").fetchall()
+        return out
+    finally:
+        con.close()
+
+
+# --- tests ------------------------------------------------------------------------------------
+
+
+def test_first_load_reads_every_file_and_second_adds_nothing(logs: Path, db: Path) -> None:
+    files = sorted(logs.rglob("*.jsonl"))
+    want = expected_files(files)
+
+    first = load(logs, db)
+
+    assert first.plan["new"] == len(files) == first.files_read
+    assert first.records_added == sum(want.values()) == total(db)
+    assert kinds(db) == want
+    assert first.rejects == 0 and query(db, "SELECT count(*) FROM rejects")[0][0] == 0
+    assert first.formats == Counter({"claude-code": len(files)})
+    manifest = dict(query(db, 'SELECT path, "offset" FROM files WHERE NOT vanished'))
+    assert manifest == {str(p): p.stat().st_size for p in files}
+    assert dict(query(db, "SELECT path, lines FROM files")) == {str(p): len(lines_of(p)) for p in files}
+    # Every record says which file and line it came from, and that line exists.
+    for path, line in query(db, "SELECT source_file, max(source_line) FROM records GROUP BY source_file"):
+        assert 1 <= line <= len(lines_of(Path(path)))
+
+    before = dump(db)
+    second = load(logs, db)
+    assert second.records_added == 0 and second.files_read == 0 and second.records_read == 0
+    assert second.plan["unchanged"] == len(files)
+    assert dump(db) == before
+
+
+def test_appended_lines_add_exactly_their_records(tmp_path: Path, samples_dir: Path, db: Path) -> None:
+    # The lines come from a session that is not in the loaded folder, so their ids are new.
+    logs = tmp_path / "logs"
+    shutil.copytree(samples_dir / "claude-code", logs, ignore=shutil.ignore_patterns("agent-aac57f5.jsonl"))
+    donor = lines_of(samples_dir / "claude-code" / "agent-aac57f5.jsonl")
+    target = logs / "tool_heavy.jsonl"
+    load(logs, db)
+    known_runs = {r for (r,) in query(db, "SELECT run_id FROM records WHERE kind = 'run'")}
+    before_kinds = kinds(db)
+    original_lines = len(lines_of(target))
+
+    added_lines = donor[:10]
+    assert all(line.endswith("\n") for line in added_lines)
+    want, runs = expected(added_lines)
+    want["run"] = len(runs - known_runs)
+    assert sum(want.values()) > 0
+    with target.open("a") as handle:
+        handle.writelines(added_lines)
+
+    report = load(logs, db)
+
+    assert report.plan["grown"] == 1 and report.files_read == 1
+    assert report.records_added == sum(want.values())
+    assert report.records_read == sum(want.values())
+    assert kinds(db) - before_kinds == want
+    assert sum((kinds(db) - before_kinds).values()) == report.records_added
+    new_lines = {line for (line,) in query(db, "SELECT source_line FROM records WHERE source_file = ? "
+                                              "AND source_line > ?", [str(target), original_lines])}
+    assert new_lines and max(new_lines) <= original_lines + 10
+    assert query(db, 'SELECT "offset", lines FROM files WHERE path = ?', [str(target)]) == [
+        (target.stat().st_size, original_lines + 10)
+    ]
+    assert load(logs, db).records_added == 0
+
+
+def test_half_written_line_is_read_once_when_complete(tmp_path: Path, samples_dir: Path, db: Path) -> None:
+    source = lines_of(samples_dir / "claude-code" / "tool_heavy.jsonl")
+    # The last line that gives records, so completing it must add something.
+    last = max(i for i, line in enumerate(source) if sum(line_expectation(line)[0].values()))
+    target = tmp_path / "logs" / "session.jsonl"
+    target.parent.mkdir()
+    target.write_text("".join(source[:last]))
+    load(target.parent, db)
+    count_before = total(db)
+    size_before = target.stat().st_size
+
+    with target.open("a") as handle:
+        handle.write(source[last][:40])  # the agent is still writing this line
+    partial = load(target.parent, db)
+    assert partial.records_read == 0 and partial.records_added == 0
+    assert total(db) == count_before
+    assert query(db, 'SELECT "offset", lines FROM files')[0] == (size_before, last)
+
+    with target.open("a") as handle:
+        handle.write(source[last][40:])
+    done = load(target.parent, db)
+    want, _ = expected([source[last]])
+    assert done.records_read == sum(want.values())
+    assert done.records_added == sum(want.values())
+    assert Counter(
+        dict(query(db, "SELECT kind, count(*) FROM records WHERE source_line = ? GROUP BY kind", [last + 1]))
+    ) == want
+    assert query(db, 'SELECT "offset", lines FROM files')[0] == (target.stat().st_size, last + 1)
+
+    again = load(target.parent, db)
+    assert again.records_read == 0 and again.records_added == 0
+
+
+def test_rewritten_file_replaces_its_records(logs: Path, db: Path, samples_dir: Path) -> None:
+    target = logs / "tool_heavy.jsonl"
+    load(logs, db)
+    all_before = total(db)
+    old_ids = {r for (r,) in query(db, "SELECT record_id FROM records WHERE source_file = ?", [str(target)])}
+    assert old_ids
+
+    # Shrink: the first 20 lines stay, the rest goes.
+    kept = lines_of(target)[:20]
+    target.write_text("".join(kept))
+    report = load(logs, db)
+    want = expected_files([target])
+    assert report.plan["rewritten"] == 1
+    assert kinds(db, "source_file = ?", [str(target)]) == want
+    assert total(db) == all_before - len(old_ids) + sum(want.values())
+    shrunk_ids = {r for (r,) in query(db, "SELECT record_id FROM records WHERE source_file = ?", [str(target)])}
+    assert shrunk_ids < old_ids
+    assert query(db, "SELECT count(*) FROM records WHERE source_file = ? AND source_line > 20", [str(target)]) == [(0,)]
+
+    # Replace with another session altogether (one not otherwise in the folder).
+    (logs / "agent-aac57f5.jsonl").unlink()
+    load(logs, db)
+    other = samples_dir / "claude-code" / "agent-aac57f5.jsonl"
+    shutil.copyfile(other, target)
+    before = total(db)
+    load(logs, db)
+    want = expected_files([other])
+    assert kinds(db, "source_file = ?", [str(target)]) == want
+    assert total(db) == before - len(shrunk_ids) + sum(want.values())
+    assert not shrunk_ids & {r for (r,) in query(db, "SELECT record_id FROM records")}
+    assert query(db, "SELECT count(*), count(DISTINCT record_id) FROM records")[0] == (total(db), total(db))
+
+
+def test_rewrite_is_one_transaction(logs: Path, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = logs / "tool_heavy.jsonl"
+    load(logs, db)
+    before = dump(db)
+    target.write_text("".join(lines_of(target)[:15]))
+
+    def broken(records):  # noqa: ANN001, ANN202 - fails after the old rows were deleted
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "records_table", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load(logs, db)
+    assert dump(db) == before  # the DELETE of the old rows was rolled back with the failed insert
+
+    monkeypatch.undo()
+    load(logs, db)
+    assert kinds(db, "source_file = ?", [str(target)]) == expected_files([target])
+
+
+def test_deleted_file_keeps_its_records_and_is_marked_vanished(logs: Path, db: Path) -> None:
+    gone = logs / FUM / "subagents" / "agent-a7be2f0.jsonl"
+    want = expected_files([gone])
+    load(logs, db)
+    before = dump(db)["records"]
+    gone.unlink()
+
+    report = load(logs, db)
+
+    assert report.plan["vanished"] == 1 and report.files_read == 0
+    assert dump(db)["records"] == before
+    assert kinds(db, "source_file = ?", [str(gone)]) == want
+    assert query(db, "SELECT path FROM files WHERE vanished") == [(str(gone),)]
+    again = load(logs, db)
+    assert again.plan["vanished"] == 0 and again.plan["unchanged"] == len(list(logs.rglob("*.jsonl")))
+
+
+def test_vanished_file_that_comes_back_is_not_duplicated(logs: Path, db: Path, tmp_path: Path) -> None:
+    path = logs / "tool_heavy.jsonl"
+    load(logs, db)
+    before = dump(db)["records"]
+    parked = tmp_path / "parked.jsonl"
+    shutil.move(path, parked)
+    load(logs, db)
+    shutil.move(parked, path)
+    report = load(logs, db)
+    assert report.records_added == 0
+    assert dump(db)["records"] == before
+    assert query(db, "SELECT count(*) FROM files WHERE vanished") == [(0,)]
+
+
+def test_file_in_no_known_format_gives_one_reject(logs: Path, db: Path) -> None:
+    odd = logs / "package.json"
+    odd.write_text(json.dumps({"name": "my-package", "version": "1.0.0", "dependencies": {}}))
+    first = load(logs, db)
+    assert first.rejects == 1
+    rows = query(db, "SELECT source_file, source_line, reason FROM rejects")
+    assert len(rows) == 1 and rows[0][0] == str(odd) and rows[0][1] is None
+    assert "not a known" in rows[0][2]
+    assert query(db, "SELECT count(*) FROM records WHERE source_file = ?", [str(odd)]) == [(0,)]
+
+    second = load(logs, db)
+    assert second.rejects == 0
+    assert query(db, "SELECT count(*) FROM rejects") == [(1,)]
+
+    odd.write_text(json.dumps({"name": "my-package", "version": "2.0.0"}))  # changed, still unknown
+    load(logs, db)
+    assert query(db, "SELECT count(*) FROM rejects") == [(1,)]
+
+
+def test_malformed_line_is_rejected_and_the_rest_loads(tmp_path: Path, samples_dir: Path, db: Path) -> None:
+    good = lines_of(samples_dir / "claude-code" / "tool_heavy.jsonl")
+    broken = good[:6] + ['{"type": "user", "sessionId": \n'] + good[6:]
+    target = tmp_path / "logs" / "s.jsonl"
+    target.parent.mkdir()
+    target.write_text("".join(broken))
+
+    report = load(target.parent, db)
+
+    assert report.rejects == 1
+    assert query(db, "SELECT source_file, source_line FROM rejects") == [(str(target), 7)]
+    want = expected_files([samples_dir / "claude-code" / "tool_heavy.jsonl"])
+    assert kinds(db) == want
+    # Lines after the bad one keep their own numbers.
+    last_good = max(i for i, line in enumerate(good) if sum(line_expectation(line)[0].values())) + 1
+    assert query(db, "SELECT max(source_line) FROM records") == [(last_good + 1,)]
+
+
+def spawning_call_id(parent_file: Path, agent_id: str) -> str:
+    """The tool_use id of the call whose result says it ran `agent_id`, read from the JSON."""
+    results = []
+    call_ids = set()
+    for line in parent_file.read_text().splitlines():
+        event = json.loads(line)
+        content = (event.get("message") or {}).get("content")
+        if not isinstance(content, list):
+            continue
+        for block in content:
+            if block.get("type") == "tool_use":
+                call_ids.add(block["id"])
+        result = event.get("toolUseResult")
+        if isinstance(result, dict) and result.get("agentId") == agent_id:
+            results += [b["tool_use_id"] for b in content if b.get("type") == "tool_result"]
+    assert len(results) == 1 and results[0] in call_ids
+    return results[0]
+
+
+def subagent_run(sub_file: Path) -> tuple[str, str, str]:
+    """(session id, agent id, run id) of a subagent transcript, from its first line."""
+    event = json.loads(sub_file.read_text().splitlines()[0])
+    return event["sessionId"], event["agentId"], f"{event['sessionId']}:agent-{event['agentId']}"
+
+
+def check_link(db: Path, parent_file: Path, sub_file: Path) -> None:
+    session, agent, run = subagent_run(sub_file)
+    call = spawning_call_id(parent_file, agent)
+    call_records = query(
+        db, "SELECT record_id FROM records WHERE kind = 'tool_call' AND run_id = ? AND tool_call_id = ?", [session, call]
+    )
+    assert len(call_records) == 1
+    assert query(db, "SELECT parent_id FROM records WHERE kind = 'run' AND run_id = ?", [run]) == [call_records[0]]
+
+
+@pytest.mark.parametrize("parent_rel, sub_rel", SUBAGENT_PAIRS)
+@pytest.mark.parametrize("subagent_first", [True, False])
+def test_subagent_run_points_at_the_spawning_call(
+    tmp_path: Path, samples_dir: Path, db: Path, parent_rel: str, sub_rel: str, subagent_first: bool
+) -> None:
+    logs = tmp_path / "logs"
+    order = [sub_rel, parent_rel] if subagent_first else [parent_rel, sub_rel]
+    for rel in order:
+        (logs / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(samples_dir / "claude-code" / rel, logs / rel)
+        load(logs, db)
+        if rel == sub_rel and subagent_first:
+            # Until the spawning call is loaded, the subagent hangs under its session.
+            session, _, run = subagent_run(logs / sub_rel)
+            assert query(db, "SELECT parent_id FROM records WHERE kind = 'run' AND run_id = ?", [run]) == [
+                (f"claude-code:{session}",)
+            ]
+    check_link(db, logs / parent_rel, logs / sub_rel)
+
+
+def test_every_subagent_in_the_samples_is_linked_after_one_load(logs: Path, db: Path) -> None:
+    load(logs, db)
+    linked = 0
+    for sub_file in sorted(logs.rglob("subagents/*.jsonl")):
+        parent_file = sub_file.parent.parent.with_suffix(".jsonl")
+        session, agent, run = subagent_run(sub_file)
+        spawned = any(
+            isinstance((e := json.loads(line)).get("toolUseResult"), dict) and e["toolUseResult"].get("agentId") == agent
+            for line in parent_file.read_text().splitlines()
+        )
+        if spawned:
+            check_link(db, parent_file, sub_file)
+            linked += 1
+        else:  # e.g. a compaction agent: no tool call started it
+            assert query(db, "SELECT parent_id FROM records WHERE kind = 'run' AND run_id = ?", [run]) == [
+                (f"claude-code:{session}",)
+            ]
+    assert linked == len(SUBAGENT_PAIRS)
+
+
+def test_load_after_a_crash_converges_on_a_clean_load(
+    logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed, clean = tmp_path / "crashed.duckdb", tmp_path / "clean.duckdb"
+    real_write = store.write_files
+    calls = []
+
+    def write_then_crash(con, writes):  # noqa: ANN001, ANN202
+        calls.append(len(writes))
+        if len(calls) == 2:
+            raise OSError("killed mid-load")
+        real_write(con, writes)
+
+    monkeypatch.setattr(store, "write_files", write_then_crash)
+    with pytest.raises(OSError, match="killed"):
+        load(logs, crashed, batch_records=50)
+    assert len(calls) == 2
+    files_after_crash = query(crashed, "SELECT count(*) FROM files")[0][0]
+    assert 0 < files_after_crash < len(list(logs.rglob("*.jsonl")))  # the first batch did commit
+    monkeypatch.undo()
+
+    load(logs, crashed, batch_records=50)
+    load(logs, clean)
+    assert dump(crashed) == dump(clean)

@@ -99,9 +99,9 @@ class DagsterRuns:
             raise DagsterUnavailable(f"could not list runs: {result['__typename']}")
         return result["results"][0] if result["results"] else None
 
-    def submit(self, job: str, run_config: dict[str, Any] | None = None, tags: dict[str, str] | None = None) -> tuple[
-        str, str, bool
-    ]:
+    def submit(
+        self, job: str, run_config: dict[str, Any] | None = None, tags: dict[str, str] | None = None
+    ) -> tuple[str, str, bool]:
         """(run id, status, started now): the in-flight run of `job` if there is one, else a new run."""
         with self._submit_lock:
             running = self.in_flight(job)

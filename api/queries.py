@@ -61,7 +61,7 @@ class PointFilter:
         return " AND ".join(clauses), params
 
 
-def connection():  # noqa: ANN201 - context manager of an optional read-only connection
+def connection():
     return store.read_connection(config.duckdb_path())
 
 
@@ -86,10 +86,14 @@ def count_points(flt: PointFilter) -> int:
 
 def points_for(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, dict[str, Any]]:
     con.register("wanted_ids", pa.table({"record_id": record_ids}))
-    rows = con.execute(
-        f"SELECT {POINT_SELECT}, r.text, r.tool_args, r.parent_id, r.seq "
-        "WHERE r.record_id IN (SELECT record_id FROM wanted_ids)"
-    ).fetch_arrow_table().to_pylist()
+    rows = (
+        con.execute(
+            f"SELECT {POINT_SELECT}, r.text, r.tool_args, r.parent_id, r.seq "
+            "WHERE r.record_id IN (SELECT record_id FROM wanted_ids)"
+        )
+        .fetch_arrow_table()
+        .to_pylist()
+    )
     con.unregister("wanted_ids")
     return {row["id"]: row for row in rows}
 
@@ -167,16 +171,25 @@ def stats() -> dict[str, Any]:
     vectors = VectorTable(str(config.lancedb_path())).count(model) if config.lancedb_path().exists() else 0
     with connection() as con:
         if con is None:
-            return {"records": 0, "runs": 0, "files": 0, "vanished_files": 0, "rejects": 0, "points": 0,
-                    "pending": 0, "vectors": vectors, "by_kind": {}, "by_format": {}, "model": model}
+            return {
+                "records": 0,
+                "runs": 0,
+                "files": 0,
+                "vanished_files": 0,
+                "rejects": 0,
+                "points": 0,
+                "pending": 0,
+                "vectors": vectors,
+                "by_kind": {},
+                "by_format": {},
+                "model": model,
+            }
         counts = store.counts(con)
         points, pending = con.execute(
             f"SELECT count(p.x), count(*) FILTER (WHERE r.text_hash IS NOT NULL AND p.x IS NULL) FROM {POINTS_FROM}"
         ).fetchone()
         by_kind = dict(con.execute("SELECT kind, count(*) FROM records GROUP BY kind ORDER BY kind").fetchall())
-        by_format = dict(
-            con.execute("SELECT source_format, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall()
-        )
+        by_format = dict(con.execute("SELECT source_format, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
     return {
         "records": counts["records"],
         "runs": counts["runs"],
@@ -231,25 +244,30 @@ class Searcher:
             return []
         return [(h, s) for h, s in table.nearest(vector, self.model, limit + 1) if h != text_hash][:limit]
 
-    def hits(self, scored: list[tuple[str, float]], flt: PointFilter, k: int, exclude: str | None = None) -> list[
-        dict[str, Any]
-    ]:
+    def hits(
+        self, scored: list[tuple[str, float]], flt: PointFilter, k: int, exclude: str | None = None
+    ) -> list[dict[str, Any]]:
         """Records for ranked text hashes, filtered, best first, at most `k`."""
         if not scored:
             return []
         where, params = flt.where()
-        rank = pa.table({"text_hash": [h for h, _ in scored], "score": [s for _, s in scored],
-                         "rank": list(range(len(scored)))})
+        rank = pa.table(
+            {"text_hash": [h for h, _ in scored], "score": [s for _, s in scored], "rank": list(range(len(scored)))}
+        )
         with connection() as con:
             if con is None:
                 return []
             con.register("ranked", rank)
-            rows = con.execute(
-                f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranked.score "
-                f"FROM ranked JOIN records AS r USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
-                f"WHERE {where} ORDER BY ranked.rank, r.run_id, r.seq LIMIT ?",
-                [*params, k + (1 if exclude else 0)],
-            ).fetch_arrow_table().to_pylist()
+            rows = (
+                con.execute(
+                    f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranked.score "
+                    f"FROM ranked JOIN records AS r USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
+                    f"WHERE {where} ORDER BY ranked.rank, r.run_id, r.seq LIMIT ?",
+                    [*params, k + (1 if exclude else 0)],
+                )
+                .fetch_arrow_table()
+                .to_pylist()
+            )
             con.unregister("ranked")
         return [row for row in rows if row["id"] != exclude][:k]
 

@@ -2,7 +2,7 @@
 
 `LOGVIZ_HOME`    data folder (DuckDB file, LanceDB folder, layouts, Dagster home); default `./.logviz`
 `LOGVIZ_SOURCES` log folders, separated by the OS path separator; default: whichever of
-                 `~/.claude/projects`, `~/.codex/sessions`, `~/.gemini/tmp` exist, else the demo corpus
+                 `~/.claude/projects`, `~/.codex/sessions`, `~/.gemini/tmp` hold logs, else the demo corpus
 `LOGVIZ_MODEL`   a sentence-transformers model name or path; default the bundled all-MiniLM-L6-v2
 """
 
@@ -33,9 +33,11 @@ def layouts_path() -> Path:
 
 
 def default_sources() -> list[Path]:
-    """The agent log folders on this machine, or the demo corpus when there are none."""
-    found = [Path(folder).expanduser() for folder in AGENT_LOG_FOLDERS]
-    found = [folder for folder in found if folder.is_dir()]
+    """The agent log folders on this machine that hold logs, or the demo corpus when none do."""
+    from logviz_assets.sources import scan
+
+    folders = [Path(folder).expanduser() for folder in AGENT_LOG_FOLDERS]
+    found = [folder for folder in folders if folder.is_dir() and next(iter(scan([folder])), None) is not None]
     return found or [DEMO_CORPUS]
 
 

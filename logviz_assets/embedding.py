@@ -23,7 +23,7 @@ class TextEmbedder:
         self.device = device
 
     @cached_property
-    def model(self):  # noqa: ANN201 - SentenceTransformer, imported lazily (torch is slow to import)
+    def model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer

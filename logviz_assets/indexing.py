@@ -69,7 +69,7 @@ def texts_for(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> tuple[list[s
     found_hashes, texts = [], []
     for key, kind, text, tool_name, tool_args, is_error in rows:
         body = embed_text(kind, text, tool_name, tool_args, is_error)
-        if body is not None and text_hash(body) == key:
+        if text_hash(body) == key:
             found_hashes.append(key)
             texts.append(body)
     return found_hashes, texts
@@ -193,9 +193,7 @@ def place_points(
         if shared:  # keep the map a person knows: move the new layout onto the old one
             old = np.array([old_points[hashes[i]] for i in shared])
             coords = projection.align(coords, coords[shared], old)
-            report.points_moved = sum(
-                1 for i in shared if not np.allclose(coords[i], old_points[hashes[i]])
-            )
+            report.points_moved = sum(1 for i in shared if not np.allclose(coords[i], old_points[hashes[i]]))
         info = layouts.save(reducer, model, len(fitted))
         with write() as con:
             write_points(con, hashes, coords, info.layout_id, "refit" if full_refit else "fit", replace=True)
@@ -217,9 +215,7 @@ def place_points(
         (report.points_total,) = con.execute("SELECT count(*) FROM points").fetchone()
         report.by_kind = Counter(
             dict(
-                con.execute(
-                    "SELECT kind, count(*) FROM records JOIN points USING (text_hash) GROUP BY kind"
-                ).fetchall()
+                con.execute("SELECT kind, count(*) FROM records JOIN points USING (text_hash) GROUP BY kind").fetchall()
             )
         )
     report.seconds = round(time.perf_counter() - started, 3)

@@ -47,7 +47,7 @@ class LinearReducer:
         return (vectors - self.mean_) @ self.components_
 
 
-def make_reducer(n_points: int, random_state: int | None = None):  # noqa: ANN201 - UMAP or LinearReducer
+def make_reducer(n_points: int, random_state: int | None = None):
     if n_points < MIN_POINTS_FOR_UMAP:
         return LinearReducer()
     import umap
@@ -87,7 +87,9 @@ def place(reducer: object, vectors: np.ndarray, batch: int = 20_000) -> np.ndarr
     """Coordinates for new vectors under a fitted reducer; fitted points do not move."""
     if len(vectors) == 0:
         return np.zeros((0, 2))
-    parts = [np.asarray(reducer.transform(vectors[i : i + batch]), dtype=np.float64) for i in range(0, len(vectors), batch)]
+    parts = [
+        np.asarray(reducer.transform(vectors[i : i + batch]), dtype=np.float64) for i in range(0, len(vectors), batch)
+    ]
     return np.vstack(parts)
 
 
@@ -141,7 +143,7 @@ class LayoutStore:
         if not path.exists():
             return None
         with path.open("rb") as handle:
-            saved = pickle.load(handle)  # noqa: S301 - our own file in our own data folder
+            saved = pickle.load(handle)
         return LayoutInfo(**saved["info"]), saved["reducer"]
 
     def info(self, layout_id: str) -> LayoutInfo | None:

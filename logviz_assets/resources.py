@@ -65,8 +65,12 @@ class Layouts(ConfigurableResource):
     """Fitted 2D reducers, saved in the data folder so later points land on the same map."""
 
     folder: str = Field(description="Folder for fitted reducers.")
-    fit_sample_size: int = Field(default=50_000, description="Above this many points, fit on a sample and place the rest.")
-    random_state: int | None = Field(default=None, description="Seed for reproducible layouts (slower: no parallelism).")
+    fit_sample_size: int = Field(
+        default=50_000, description="Above this many points, fit on a sample and place the rest."
+    )
+    random_state: int | None = Field(
+        default=None, description="Seed for reproducible layouts (slower: no parallelism)."
+    )
 
     def store(self) -> LayoutStore:
         return LayoutStore(Path(self.folder))

@@ -7,12 +7,18 @@ what is new, so a load the sensor starts does exactly what one started by hand d
 
 # No `from __future__ import annotations`: Dagster reads these annotations at definition time.
 
-
 import hashlib
 import json
 
-from dagster import DagsterRunStatus, RunRequest, RunsFilter, SensorEvaluationContext, SkipReason, sensor
-from dagster import DefaultSensorStatus
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunsFilter,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
 from logviz_assets.jobs import load_job
 from logviz_assets.resources import LogSources
@@ -37,7 +43,7 @@ def load_in_flight(context: SensorEvaluationContext) -> bool:
     default_status=DefaultSensorStatus.RUNNING,
     description="Requests a load run when agent log files arrive or grow.",
 )
-def new_log_files(context: SensorEvaluationContext, sources: LogSources):  # noqa: ANN201 - sensor result
+def new_log_files(context: SensorEvaluationContext, sources: LogSources):
     current = fingerprint(sources.scan())
     cursor = json.dumps(current, sort_keys=True)
     if cursor == context.cursor:

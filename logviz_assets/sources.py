@@ -12,7 +12,7 @@ import os
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from logviz_assets.formats import CANDIDATE_SUFFIXES
@@ -41,7 +41,7 @@ class KnownFile:
     vanished: bool = False
 
 
-class Change(str, Enum):
+class Change(StrEnum):
     NEW = "new"
     GROWN = "grown"
     REWRITTEN = "rewritten"

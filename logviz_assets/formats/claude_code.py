@@ -148,12 +148,16 @@ class ClaudeCode(JsonlFormat):
             text = block.get("text")
             if not text:
                 return None
-            return Record(record_id=record_id, kind="message", role=role, text=text, parent_id=run_parent, **common, **base)
+            return Record(
+                record_id=record_id, kind="message", role=role, text=text, parent_id=run_parent, **common, **base
+            )
         if block_type == "thinking":
             text = block.get("thinking")
             if not text:
                 return None
-            return Record(record_id=record_id, kind="reasoning", role=role, text=text, parent_id=run_parent, **common, **base)
+            return Record(
+                record_id=record_id, kind="reasoning", role=role, text=text, parent_id=run_parent, **common, **base
+            )
         if block_type == "tool_use":
             call_id = str(block.get("id") or record_id)
             return Record(

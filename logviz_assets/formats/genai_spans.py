@@ -1080,7 +1080,9 @@ def iter_json_values(text: str) -> Iterator[tuple[int, Any, str | None]]:
             restarts = [i for i in (text.find("\n{", position), text.find("\n[", position)) if i != -1]
             if not restarts and found and not text.endswith("\n"):
                 return
-            yield err.lineno, None, f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}"
+            # Past the next line that starts a value, the value was cut short on its own line.
+            where = line if restarts and err.pos > min(restarts) else err.lineno
+            yield where, None, f"invalid JSON: {err.msg} at line {err.lineno} column {err.colno}"
             if not restarts:
                 return
             position = min(restarts) + 1

@@ -115,9 +115,11 @@ class Langfuse(DocumentFormat):
                     )
                     continue
                 yield from self._export(export, line, ctx, spans, traces)
-        if values == 1:
+        if values == 1:  # one document: line numbers of its values would mislead
             for span in spans:
                 span.line = None
+            for fields in traces.values():
+                fields["source_line"] = None
         try:
             yield from trace_records(spans, NAME, ctx.source_file, traces)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
@@ -136,7 +138,7 @@ class Langfuse(DocumentFormat):
         if trace_id is None:
             yield reject(ctx, line, "trace without an id", NAME, _excerpt(trace))
             return
-        traces[trace_id] = trace_fields(trace)
+        traces[trace_id] = {**trace_fields(trace), "source_line": line}
         if observations and all(isinstance(o, str) for o in observations):
             yield reject(ctx, line, "observations are listed by id only; export the trace with its observations", NAME)
             return

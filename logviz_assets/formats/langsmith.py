@@ -102,8 +102,10 @@ class LangSmith(DocumentFormat):
             return _looks_like_runs(value)
         text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
         # A first run longer than the head: its opening is enough.
-        return bool(_BATCH_START.match(text) or text.startswith(("{", "["))) and bool(
-            _RUN_TYPE_KEY.search(text) and '"dotted_order"' in text
+        if not text.startswith(("{", "[")) or not _RUN_TYPE_KEY.search(text):
+            return False
+        return bool(_BATCH_START.match(text)) or any(
+            f'"{key}"' in text for key in ("dotted_order", "trace_id", "parent_run_id", "session_name")
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
@@ -122,6 +124,7 @@ class LangSmith(DocumentFormat):
             values += 1
             yield from _collect(value, line, ctx, posts, patches)
         runs = yield from _merge(posts, patches, ctx)
+        _fill_trace_ids([run for run, _ in runs])
         spans: list[Span] = []
         for run, line in runs:
             try:
@@ -186,8 +189,8 @@ def _add_with_children(run: dict[str, Any], line: int, into: list[tuple[dict[str
     for child in run.get("child_runs") or []:
         if isinstance(child, dict):
             child = dict(child)
-            child.setdefault("parent_run_id", run.get("id"))
-            child.setdefault("trace_id", run.get("trace_id"))
+            child["parent_run_id"] = child.get("parent_run_id") or run.get("id")
+            child["trace_id"] = child.get("trace_id") or run.get("trace_id")
             _add_with_children(child, line, into)
 
 
@@ -214,6 +217,24 @@ def _merge(
                 ctx, line, "a patch matches no posted run (no id, unknown dotted_order)", NAME, _excerpt(patch)
             )
     return list(merged.values())
+
+
+def _fill_trace_ids(runs: list[dict[str, Any]]) -> None:
+    """A run without `trace_id` or `dotted_order` belongs to the trace of its topmost known ancestor."""
+    by_id = {str(run["id"]): run for run in runs if run.get("id")}
+    for run in runs:
+        if run.get("trace_id") or run.get("dotted_order"):
+            continue
+        current, seen = run, {id(run)}
+        while current.get("parent_run_id") and str(current["parent_run_id"]) in by_id:
+            current = by_id[str(current["parent_run_id"])]
+            if id(current) in seen:
+                break
+            seen.add(id(current))
+        if current.get("trace_id"):
+            run["trace_id"] = current["trace_id"]
+        elif not current.get("parent_run_id") and current.get("id"):
+            run["trace_id"] = current["id"]
 
 
 def _apply(run: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

@@ -36,8 +36,10 @@ _ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 
 
 def is_chat_message(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("role") in _ROLES and (
-        "content" in value or "tool_calls" in value or "function_call" in value
+    return (
+        isinstance(value, dict)
+        and value.get("role") in _ROLES
+        and ("content" in value or "tool_calls" in value or "function_call" in value)
     )
 
 
@@ -89,8 +91,14 @@ def message_records(
         reasoning = message.get("reasoning_content") or message.get("reasoning")
         if isinstance(reasoning, str) and reasoning:
             records.append(
-                Record(record_id=f"{run_id}:{key}:reasoning", kind="reasoning", role=role, text=reasoning,
-                       parent_id=run_parent, **base)
+                Record(
+                    record_id=f"{run_id}:{key}:reasoning",
+                    kind="reasoning",
+                    role=role,
+                    text=reasoning,
+                    parent_id=run_parent,
+                    **base,
+                )
             )
         if text:
             records.append(
@@ -125,8 +133,13 @@ def message_records(
 def run_record(run_id: str, ctx: FileContext, line: int | None, fields: dict[str, Any] | None = None) -> Record:
     values = {"source_format": NAME, **(fields or {})}
     return Record(
-        record_id=f"{run_id}:run", run_id=run_id, kind="run", seq=-1,
-        source_file=ctx.source_file, source_line=line, **values,
+        record_id=f"{run_id}:run",
+        run_id=run_id,
+        kind="run",
+        seq=-1,
+        source_file=ctx.source_file,
+        source_line=line,
+        **values,
     )
 
 
@@ -138,8 +151,9 @@ def conversation_records(
     seq = 0
     for index, message in enumerate(messages):
         if not is_chat_message(message):
-            yield reject(ctx, line, f"message {index} is not a chat message (no role/content)", NAME,
-                         canonical_json(message))
+            yield reject(
+                ctx, line, f"message {index} is not a chat message (no role/content)", NAME, canonical_json(message)
+            )
             continue
         records = message_records(message, run_id, str(index), seq, ctx, line, dict(fields or {}))
         seq += len(records)
@@ -167,19 +181,26 @@ class OpenAIMessagesJsonl(JsonlFormat):
     def detect(self, head: bytes, path: str) -> bool:
         first = first_json_line(head)
         return first is not None and (
-            is_chat_message(first) or (isinstance(first.get("messages"), list) and "role" in head.decode("utf-8", "ignore"))
+            is_chat_message(first)
+            or (isinstance(first.get("messages"), list) and "role" in head.decode("utf-8", "ignore"))
         )
 
     def parse_event(
         self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Iterator[Item]:
         if isinstance(event.get("messages"), list):
-            yield from conversation_records(event["messages"], file_run_id(ctx.source_file, f":{line_no}"), ctx,
-                                            line_no, _usage_fields(event))
+            yield from conversation_records(
+                event["messages"], file_run_id(ctx.source_file, f":{line_no}"), ctx, line_no, _usage_fields(event)
+            )
             return
         if not is_chat_message(event):
-            yield reject(ctx, line_no, "line is neither a chat message nor a {messages: [...]} object", NAME,
-                         canonical_json(event))
+            yield reject(
+                ctx,
+                line_no,
+                "line is neither a chat message nor a {messages: [...]} object",
+                NAME,
+                canonical_json(event),
+            )
             return
         run_id = file_run_id(ctx.source_file)
         if not state.get("run_emitted"):

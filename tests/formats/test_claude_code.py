@@ -26,9 +26,12 @@ def independent_counts(path: Path) -> Counter:
             counts["message"] += 1 if content else 0
             continue
         for block in content:
-            kind = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}.get(
-                block["type"]
-            )
+            kind = {
+                "text": "message",
+                "thinking": "reasoning",
+                "tool_use": "tool_call",
+                "tool_result": "tool_result",
+            }.get(block["type"])
             if kind == "message" and not block.get("text"):
                 continue
             if kind == "reasoning" and not block.get("thinking"):
@@ -102,7 +105,9 @@ def test_incremental_read_equals_whole_read(samples_dir: Path, tmp_path: Path) -
     whole = read_file(target, ClaudeCode())
     assert [r.record_id for r in first.records + second.records] == [r.record_id for r in whole.records]
     assert [r.seq for r in first.records + second.records] == [r.seq for r in whole.records]
-    assert sum(r.tokens_out or 0 for r in first.records + second.records) == sum(r.tokens_out or 0 for r in whole.records)
+    assert sum(r.tokens_out or 0 for r in first.records + second.records) == sum(
+        r.tokens_out or 0 for r in whole.records
+    )
 
 
 @pytest.mark.parametrize("line", [b"{not json\n", b"[1, 2]\n"])

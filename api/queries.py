@@ -73,7 +73,7 @@ def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
     with connection() as con:
         if con is None:
             return pa.table({})
-        return con.execute(sql, params).fetch_arrow_table()
+        return con.execute(sql, params).to_arrow_table()
 
 
 def count_points(flt: PointFilter) -> int:
@@ -91,7 +91,7 @@ def points_for(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[st
             f"SELECT {POINT_SELECT}, r.text, r.tool_args, r.parent_id, r.seq "
             "WHERE r.record_id IN (SELECT record_id FROM wanted_ids)"
         )
-        .fetch_arrow_table()
+        .to_arrow_table()
         .to_pylist()
     )
     con.unregister("wanted_ids")
@@ -113,7 +113,7 @@ def record(record_id: str) -> dict[str, Any]:
                 """,
                 [record_id],
             )
-            row = cursor.fetch_arrow_table().to_pylist()
+            row = cursor.to_arrow_table().to_pylist()
     if not row:
         raise NotFound(f"no record with id {record_id!r}")
     return row[0]
@@ -147,7 +147,7 @@ def runs(source_format: str | None, limit: int, offset: int) -> tuple[int, list[
         rows = con.execute(
             f"{RUN_SUMMARY} {where} ORDER BY started_at DESC NULLS LAST, run_id LIMIT ? OFFSET ?",
             [*params, limit, offset],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     return total, rows.to_pylist()
 
 
@@ -155,14 +155,14 @@ def trajectory(run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     with connection() as con:
         summary = None
         if con is not None:
-            summary = con.execute(f"{RUN_SUMMARY} AND run.run_id = ?", [run_id]).fetch_arrow_table().to_pylist()
+            summary = con.execute(f"{RUN_SUMMARY} AND run.run_id = ?", [run_id]).to_arrow_table().to_pylist()
         if not summary:
             raise NotFound(f"no run with id {run_id!r}")
         steps = con.execute(
             f"SELECT {POINT_SELECT}, r.seq, r.text, r.tool_args, r.parent_id "
             "WHERE r.run_id = ? AND r.kind <> 'run' ORDER BY r.seq, r.source_line, r.record_id",
             [run_id],
-        ).fetch_arrow_table()
+        ).to_arrow_table()
     return summary[0], steps.to_pylist()
 
 
@@ -265,7 +265,7 @@ class Searcher:
                     f"WHERE {where} ORDER BY ranked.rank, r.run_id, r.seq LIMIT ?",
                     [*params, k + (1 if exclude else 0)],
                 )
-                .fetch_arrow_table()
+                .to_arrow_table()
                 .to_pylist()
             )
             con.unregister("ranked")

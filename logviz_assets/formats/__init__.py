@@ -12,8 +12,11 @@ from logviz_assets.formats.claude_code import ClaudeCode
 from logviz_assets.formats.codex_cli import CodexCli
 from logviz_assets.formats.gemini_cli import GeminiCli
 from logviz_assets.formats.inspect_ai import InspectAI
+from logviz_assets.formats.langfuse import Langfuse
+from logviz_assets.formats.langsmith import LangSmith
 from logviz_assets.formats.openai_messages import OpenAIMessagesDocument, OpenAIMessagesJsonl
 from logviz_assets.formats.openhands import OpenHands
+from logviz_assets.formats.otel_genai import OtelGenAI
 from logviz_assets.formats.swe_agent import SweAgent
 
 # The generic OpenAI-messages readers come last: several formats wrap chat messages too.
@@ -24,6 +27,9 @@ FORMATS: tuple[LogFormat, ...] = (
     SweAgent(),
     OpenHands(),
     InspectAI(),
+    Langfuse(),
+    LangSmith(),
+    OtelGenAI(),
     OpenAIMessagesJsonl(),
     OpenAIMessagesDocument(),
 )

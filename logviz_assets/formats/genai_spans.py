@@ -32,7 +32,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -753,7 +753,6 @@ class Span:
     line: int | None = None
     project: str | None = None
     order: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def run_record_id(run_id: str) -> str:
@@ -851,17 +850,18 @@ def _trace(
         if span_kind not in (LLM, TOOL, EVENT):
             continue
         run = run_of(span)
+        call_id = span.facts.tool_call_id
         if span_kind == LLM:
             for msg in span.facts.output or []:
                 requested[run] += [(c.get("name"), c["id"]) for c in msg.get("tool_calls") or [] if c.get("id")]
-        elif span_kind == TOOL and span.facts.tool_call_id:
-            requested[run] = [item for item in requested[run] if item[1] != span.facts.tool_call_id]
+        elif span_kind == TOOL and call_id:
+            requested[run] = [item for item in requested[run] if item[1] != call_id]
         elif span_kind == TOOL:
             # A tool span that does not name its call: the earliest open call of that tool the model made.
             match = next((item for item in requested[run] if item[0] == span.facts.tool_name), None)
             if match:
                 requested[run].remove(match)
-                span.facts.tool_call_id = match[1]
+                call_id = match[1]
         meta = run_meta[run]
         context = {
             **common,
@@ -871,7 +871,8 @@ def _trace(
             "project": span.project or meta.get("project"),
             "source_line": span.line,
         }
-        for sub, (moment, record) in enumerate(_step_records(span, span_kind, f"{run_id}:{span.span_id}", context)):
+        records = _step_records(span, span_kind, f"{run_id}:{span.span_id}", call_id or span.span_id, context)
+        for sub, (moment, record) in enumerate(records):
             if sub == 0:
                 steps[span.span_id] = record
             entries[run].append((_sort_key(moment, span.order, sub), record))
@@ -981,7 +982,7 @@ def _run_meta(merged: list[Span], spans: list[Span], outside: dict[str, Any]) ->
 
 
 def _step_records(
-    span: Span, span_kind: str, record_id: str, context: dict[str, Any]
+    span: Span, span_kind: str, record_id: str, call_id: str, context: dict[str, Any]
 ) -> list[tuple[str | None, Record]]:
     """(sort moment, record) for one step span: an llm_call, a tool_call + tool_result, or a message."""
     facts = span.facts
@@ -1008,7 +1009,6 @@ def _step_records(
         )
         return [(span.start, record)]
     if span_kind == TOOL:
-        call_id = facts.tool_call_id or span.span_id
         arguments = decode(facts.tool_args)
         call = Record(
             record_id=record_id,

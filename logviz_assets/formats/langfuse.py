@@ -84,6 +84,12 @@ class Langfuse(DocumentFormat):
     name = NAME
 
     def detect(self, head: bytes, path: str) -> bool:
+        try:
+            return self._detect(head)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            return False
+
+    def _detect(self, head: bytes) -> bool:
         value = sniff_json(head)
         if isinstance(value, list):
             return bool(value) and is_trace_export(value[0])
@@ -94,6 +100,12 @@ class Langfuse(DocumentFormat):
         return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        try:
+            yield from self._parse(data, ctx)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:  # never raise out
+            yield reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", NAME)
+
+    def _parse(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -167,6 +179,9 @@ def trace_fields(trace: dict[str, Any]) -> dict[str, Any]:
     """Run-record fields the trace object itself gives."""
     raw_input = decode(trace.get("input"))
     text = task_text(normalize_messages(raw_input)) if not isinstance(raw_input, str) else raw_input
+    if not text and isinstance(raw_input, dict):  # {"question": "..."}: its one text
+        texts = [v for v in raw_input.values() if isinstance(v, str) and v.strip()]
+        text = texts[0] if len(texts) == 1 else None
     if not text and raw_input not in (None, "", [], {}):
         text = text_of(raw_input)
     return {

@@ -65,7 +65,7 @@ def is_run(value: Any) -> bool:
     return (
         isinstance(value, dict)
         and ("id" in value or "dotted_order" in value)
-        and (value.get("run_type") in _RUN_TYPES or "dotted_order" in value)
+        and (str(value.get("run_type")) in _RUN_TYPES or "dotted_order" in value)
         and any(key in value for key in ("trace_id", "inputs", "dotted_order", "parent_run_id"))
     )
 
@@ -97,6 +97,12 @@ class LangSmith(DocumentFormat):
     name = NAME
 
     def detect(self, head: bytes, path: str) -> bool:
+        try:
+            return self._detect(head)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            return False
+
+    def _detect(self, head: bytes) -> bool:
         value = sniff_json(head)
         if value is not None:
             return _looks_like_runs(value)
@@ -109,6 +115,12 @@ class LangSmith(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        try:
+            yield from self._parse(data, ctx)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:  # never raise out
+            yield reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", NAME)
+
+    def _parse(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -186,7 +198,8 @@ def _collect(
 
 def _add_with_children(run: dict[str, Any], line: int, into: list[tuple[dict[str, Any], int]]) -> None:
     into.append((run, line))
-    for child in run.get("child_runs") or []:
+    children = run.get("child_runs")
+    for child in children if isinstance(children, list) else []:
         if isinstance(child, dict):
             child = dict(child)
             child["parent_run_id"] = child.get("parent_run_id") or run.get("id")

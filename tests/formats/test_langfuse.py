@@ -42,8 +42,10 @@ def expected_kinds(export: dict) -> Counter:
     children = {o["id"]: [c for c in observations if c["parentObservationId"] == o["id"]] for o in observations}
     agents = [o for o in observations if o["type"] == "AGENT"]
     wrapped = [
-        a for a in agents
-        if a["parentObservationId"] and children[a["parentObservationId"]] == [a]
+        a
+        for a in agents
+        if a["parentObservationId"]
+        and children[a["parentObservationId"]] == [a]
         and next(o for o in observations if o["id"] == a["parentObservationId"])["type"] == "AGENT"
     ]
     nested = [a for a in agents if a["parentObservationId"]]
@@ -113,7 +115,7 @@ def test_otel_semconv_trace_fields(samples_dir: Path) -> None:
     assert llm_calls[-1].text == last_output[-1]["parts"][0]["content"]
     asked = unwrap(generations[0]["output"])[0]["parts"][0]
     assert llm_calls[0].text.startswith(asked["name"] + "(")
-    assert all(r.parent_id == run.record_id for r in llm_calls + [call])
+    assert all(r.parent_id == run.record_id for r in [*llm_calls, call])
 
 
 def test_openinference_trace_fields(samples_dir: Path) -> None:
@@ -144,36 +146,65 @@ def test_openinference_trace_fields(samples_dir: Path) -> None:
 
 
 def export_line(trace_id: str, observations: list[dict]) -> str:
-    return json.dumps({"trace": {"id": trace_id, "projectId": "p1", "name": "t", "input": "do it"},
-                       "observations": observations})
+    return json.dumps(
+        {"trace": {"id": trace_id, "projectId": "p1", "name": "t", "input": "do it"}, "observations": observations}
+    )
 
 
 def observation(obs_id: str, kind: str, **fields) -> dict:
-    base = {"id": obs_id, "traceId": "t1", "type": kind, "name": obs_id, "startTime": "2025-01-01T00:00:00Z",
-            "endTime": "2025-01-01T00:00:01Z", "parentObservationId": None, "level": "DEFAULT", "metadata": "{}"}
+    base = {
+        "id": obs_id,
+        "traceId": "t1",
+        "type": kind,
+        "name": obs_id,
+        "startTime": "2025-01-01T00:00:00Z",
+        "endTime": "2025-01-01T00:00:01Z",
+        "parentObservationId": None,
+        "level": "DEFAULT",
+        "metadata": "{}",
+    }
     return {**base, **fields}
 
 
 def test_error_level_and_malformed_lines(tmp_path: Path) -> None:
-    good = export_line("t1", [
-        observation("g1", "GENERATION", input=json.dumps([{"role": "user", "content": "hi"}]),
-                    output=json.dumps({"role": "assistant", "content": "hello"}), model="m1",
-                    usageDetails={"input": 10, "input_cached_tokens": 30, "output": 5}),
-        observation("t1tool", "TOOL", input='{"path": "/x"}', output=None, level="ERROR",
-                    statusMessage="file not found", parentObservationId="g1"),
-        {"traceId": "t1", "type": "SPAN"},  # no id
-    ])
+    good = export_line(
+        "t1",
+        [
+            observation(
+                "g1",
+                "GENERATION",
+                input=json.dumps([{"role": "user", "content": "hi"}]),
+                output=json.dumps({"role": "assistant", "content": "hello"}),
+                model="m1",
+                usageDetails={"input": 10, "input_cached_tokens": 30, "output": 5},
+            ),
+            observation(
+                "t1tool",
+                "TOOL",
+                input='{"path": "/x"}',
+                output=None,
+                level="ERROR",
+                statusMessage="file not found",
+                parentObservationId="g1",
+            ),
+            {"traceId": "t1", "type": "SPAN"},  # no id
+        ],
+    )
     path = tmp_path / "traces.jsonl"
     path.write_text(good + "\n" + '{"trace": {"id": \n' + export_line("t2", []) + "\n")
     result = read_file(path, Langfuse())
-    assert [(r.source_line, r.reason) for r in result.rejects][0][0] == 1
+    assert [r.source_line for r in result.rejects] == [1, 2]
     assert "without an id" in result.rejects[0].reason
-    assert result.rejects[1].source_line == 2 and result.rejects[1].reason.startswith("invalid JSON")
+    assert result.rejects[1].reason.startswith("invalid JSON")
     records = {r.record_id: r for r in result.records}
     assert Counter(r.kind for r in result.records) == Counter(run=2, llm_call=1, tool_call=1, tool_result=1)
     generation = records["langfuse:t1:g1"]
     assert (generation.text, generation.tokens_in, generation.tokens_out, generation.tokens_cache_read) == (
-        "hello", 40, 5, 30)
+        "hello",
+        40,
+        5,
+        30,
+    )
     failed = records["langfuse:t1:t1tool:result"]
     assert (failed.is_error, failed.text) == (True, "file not found")
     assert records["langfuse:t1:t1tool"].parent_id == generation.record_id  # follows the observation parent

@@ -70,32 +70,75 @@ ROOT = "11111111-1111-1111-1111-111111111111"
 
 def run(run_id: str, run_type: str, parent: str | None, start: str, **fields) -> dict:
     return {
-        "id": run_id, "name": fields.pop("name", run_type), "run_type": run_type, "trace_id": ROOT,
-        "parent_run_id": parent, "start_time": f"2025-03-01T12:00:{start}", "end_time": f"2025-03-01T12:00:{start}",
-        "session_name": "my-project", "inputs": {}, "outputs": {}, **fields,
+        "id": run_id,
+        "name": fields.pop("name", run_type),
+        "run_type": run_type,
+        "trace_id": ROOT,
+        "parent_run_id": parent,
+        "start_time": f"2025-03-01T12:00:{start}",
+        "end_time": f"2025-03-01T12:00:{start}",
+        "session_name": "my-project",
+        "inputs": {},
+        "outputs": {},
+        **fields,
     }
 
 
 def human(text: str) -> dict:
-    return {"lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "HumanMessage"],
-            "kwargs": {"content": text, "type": "human"}}
+    return {
+        "lc": 1,
+        "type": "constructor",
+        "id": ["langchain", "schema", "messages", "HumanMessage"],
+        "kwargs": {"content": text, "type": "human"},
+    }
 
 
 RUNS = [
-    run(ROOT, "chain", None, "00", name="AgentExecutor", inputs={"input": "What is 2+2?"},
-        outputs={"output": "4"}),
+    run(ROOT, "chain", None, "00", name="AgentExecutor", inputs={"input": "What is 2+2?"}, outputs={"output": "4"}),
     run("22222222-2222-2222-2222-222222222222", "chain", ROOT, "01", name="RunnableSequence"),
-    run("33333333-3333-3333-3333-333333333333", "llm", "22222222-2222-2222-2222-222222222222", "02",
-        name="ChatAnthropic", inputs={"messages": [[human("What is 2+2?")]]},
-        outputs={"generations": [[{"text": "", "message": {
-            "lc": 1, "type": "constructor", "id": ["langchain", "schema", "messages", "AIMessage"],
-            "kwargs": {"content": "", "tool_calls": [{"name": "calculator", "args": {"expr": "2+2"}, "id": "toolu_1"}]},
-        }}]], "llm_output": {"model": "claude-3-5-sonnet"}},
+    run(
+        "33333333-3333-3333-3333-333333333333",
+        "llm",
+        "22222222-2222-2222-2222-222222222222",
+        "02",
+        name="ChatAnthropic",
+        inputs={"messages": [[human("What is 2+2?")]]},
+        outputs={
+            "generations": [
+                [
+                    {
+                        "text": "",
+                        "message": {
+                            "lc": 1,
+                            "type": "constructor",
+                            "id": ["langchain", "schema", "messages", "AIMessage"],
+                            "kwargs": {
+                                "content": "",
+                                "tool_calls": [{"name": "calculator", "args": {"expr": "2+2"}, "id": "toolu_1"}],
+                            },
+                        },
+                    }
+                ]
+            ],
+            "llm_output": {"model": "claude-3-5-sonnet"},
+        },
         extra={"metadata": {"ls_provider": "anthropic", "ls_model_name": "claude-3-5-sonnet-latest"}},
-        usage_metadata={"input_tokens": 120, "output_tokens": 30,
-                        "input_token_details": {"cache_read": 100, "cache_creation": 0}}),
-    run("44444444-4444-4444-4444-444444444444", "tool", ROOT, "03", name="calculator",
-        inputs={"input": "{'expr': '2+2'}"}, outputs=None, error="ZeroDivisionError: no"),
+        usage_metadata={
+            "input_tokens": 120,
+            "output_tokens": 30,
+            "input_token_details": {"cache_read": 100, "cache_creation": 0},
+        },
+    ),
+    run(
+        "44444444-4444-4444-4444-444444444444",
+        "tool",
+        ROOT,
+        "03",
+        name="calculator",
+        inputs={"input": "{'expr': '2+2'}"},
+        outputs=None,
+        error="ZeroDivisionError: no",
+    ),
 ]
 
 
@@ -109,8 +152,12 @@ def test_jsonl_of_runs(tmp_path: Path) -> None:
     records = {r.record_id: r for r in result.records}
     trace = f"langsmith:{ROOT}"
     root = records[f"{trace}:run"]
-    assert (root.text, root.agent_name, root.project, root.source_line) == ("What is 2+2?", "AgentExecutor",
-                                                                           "my-project", 1)
+    assert (root.text, root.agent_name, root.project, root.source_line) == (
+        "What is 2+2?",
+        "AgentExecutor",
+        "my-project",
+        1,
+    )
     llm = records[f"{trace}:33333333-3333-3333-3333-333333333333"]
     assert llm.parent_id == root.record_id  # the nested chain gives no record: the run record is next
     assert (llm.text, llm.model, llm.provider) == ('calculator({"expr":"2+2"})', "claude-3-5-sonnet", "anthropic")
@@ -127,14 +174,21 @@ def test_post_patch_by_id_child_runs_and_rejects(tmp_path: Path) -> None:
     root["child_runs"] = [dict(RUNS[3], trace_id=None, parent_run_id=None)]
     llm_post = {k: v for k, v in llm.items() if k not in ("outputs", "end_time", "usage_metadata")}
     llm_post["parent_run_id"] = ROOT
-    llm_patch = {"id": llm["id"], "trace_id": ROOT, "outputs": llm["outputs"], "end_time": "2025-03-01T12:00:09",
-                 "extra": {"metadata": {"usage_metadata": llm["usage_metadata"]}}}
+    llm_patch = {
+        "id": llm["id"],
+        "trace_id": ROOT,
+        "outputs": llm["outputs"],
+        "end_time": "2025-03-01T12:00:09",
+        "extra": {"metadata": {"usage_metadata": llm["usage_metadata"]}},
+    }
     orphan = {"trace_id": ROOT, "dotted_order": "20250301T120000000000Zunknown", "outputs": {}}
     path = tmp_path / "batch.jsonl"
     path.write_text(
-        json.dumps({"post": [root, llm_post], "patch": []}) + "\n"
+        json.dumps({"post": [root, llm_post], "patch": []})
+        + "\n"
         + "{not json\n"
-        + json.dumps({"post": [], "patch": [llm_patch, orphan]}) + "\n"
+        + json.dumps({"post": [], "patch": [llm_patch, orphan]})
+        + "\n"
     )
     result = read_file(path, LangSmith())
     assert [(r.source_line, r.reason[:12]) for r in result.rejects] == [(2, "invalid JSON"), (3, "a patch matc")]

@@ -60,8 +60,9 @@ def test_sample_fields(samples_dir: Path) -> None:
     user = [m for m in json.loads(first_llm["attributes"]["gen_ai.input.messages"]) if m["role"] == "user"]
     assert run.text == user[-1]["content"]
 
-    tools = sorted((s for s in spans if s["attributes"]["gen_ai.operation.name"] == "execute_tool"),
-                   key=lambda s: s["start_time"])
+    tools = sorted(
+        (s for s in spans if s["attributes"]["gen_ai.operation.name"] == "execute_tool"), key=lambda s: s["start_time"]
+    )
     calls = [r for r in records if r.kind == "tool_call"]
     assert [c.tool_name for c in calls] == [t["attributes"]["gen_ai.tool.name"] for t in tools]
     assert [json.loads(c.tool_args) for c in calls] == [json.loads(t["attributes"]["gen_ai.tool.args"]) for t in tools]
@@ -70,15 +71,16 @@ def test_sample_fields(samples_dir: Path) -> None:
     assert json.loads(result.text) == json.loads(tools[0]["attributes"]["gen_ai.output"])
     assert result.tool_call_id == calls[0].tool_call_id
 
-    llm_spans = sorted((s for s in spans if s["attributes"]["gen_ai.operation.name"] == "call_llm"),
-                       key=lambda s: s["start_time"])
+    llm_spans = sorted(
+        (s for s in spans if s["attributes"]["gen_ai.operation.name"] == "call_llm"), key=lambda s: s["start_time"]
+    )
     llm_calls = [r for r in records if r.kind == "llm_call"]
     assert [r.tokens_in for r in llm_calls] == [s["attributes"]["gen_ai.usage.input_tokens"] for s in llm_spans]
     assert [r.tokens_out for r in llm_calls] == [s["attributes"]["gen_ai.usage.output_tokens"] for s in llm_spans]
     assert {r.model for r in llm_calls} == {s["attributes"]["gen_ai.request.model"] for s in llm_spans}
-    first_cost = llm_spans[0]["attributes"]["gen_ai.usage.input_cost"] + llm_spans[0]["attributes"][
-        "gen_ai.usage.output_cost"
-    ]
+    first_cost = (
+        llm_spans[0]["attributes"]["gen_ai.usage.input_cost"] + llm_spans[0]["attributes"]["gen_ai.usage.output_cost"]
+    )
     assert llm_calls[0].cost_usd == pytest.approx(first_cost)
     first_tool_asked = json.loads(llm_spans[0]["attributes"]["gen_ai.output"])[0]["tool.name"]
     assert first_tool_asked in llm_calls[0].text
@@ -127,8 +129,15 @@ def kv(attributes: dict) -> list[dict]:
 
 def otlp_span(span_id: str, parent: str, name: str, attributes: dict, start: int, end: int, **extra) -> dict:
     return {
-        "traceId": TRACE, "spanId": span_id, "parentSpanId": parent, "name": name, "kind": 1,
-        "startTimeUnixNano": str(T0 + start), "endTimeUnixNano": str(T0 + end), "attributes": kv(attributes), **extra,
+        "traceId": TRACE,
+        "spanId": span_id,
+        "parentSpanId": parent,
+        "name": name,
+        "kind": 1,
+        "startTimeUnixNano": str(T0 + start),
+        "endTimeUnixNano": str(T0 + end),
+        "attributes": kv(attributes),
+        **extra,
     }
 
 
@@ -138,33 +147,77 @@ def request(*spans: dict, service: str | None = "weather-app") -> dict:
 
 
 CHAT = otlp_span(
-    "1111111111111111", "aaaaaaaaaaaaaaaa", "chat gpt-4o",
+    "1111111111111111",
+    "aaaaaaaaaaaaaaaa",
+    "chat gpt-4o",
     {
-        "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.provider.name": "openai",
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o",
+        "gen_ai.provider.name": "openai",
         "gen_ai.input.messages": json.dumps([{"role": "user", "parts": [{"type": "text", "content": "Paris?"}]}]),
-        "gen_ai.output.messages": json.dumps([{"role": "assistant", "parts": [
-            {"type": "tool_call", "id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}]}]),
-        "gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 20, "gen_ai.usage.cache_read.input_tokens": 60,
+        "gen_ai.output.messages": json.dumps(
+            [
+                {
+                    "role": "assistant",
+                    "parts": [
+                        {"type": "tool_call", "id": "call_1", "name": "get_weather", "arguments": {"city": "Paris"}}
+                    ],
+                }
+            ]
+        ),
+        "gen_ai.usage.input_tokens": 100,
+        "gen_ai.usage.output_tokens": 20,
+        "gen_ai.usage.cache_read.input_tokens": 60,
     },
-    1000, 2000,
+    1000,
+    2000,
 )
 TOOL = otlp_span(
-    "2222222222222222", "aaaaaaaaaaaaaaaa", "execute_tool get_weather",
-    {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "get_weather", "gen_ai.tool.call.id": "call_1",
-     "gen_ai.tool.call.arguments": '{"city": "Paris"}'},
-    3000, 4000, status={"code": 2, "message": "weather service timed out"},
+    "2222222222222222",
+    "aaaaaaaaaaaaaaaa",
+    "execute_tool get_weather",
+    {
+        "gen_ai.operation.name": "execute_tool",
+        "gen_ai.tool.name": "get_weather",
+        "gen_ai.tool.call.id": "call_1",
+        "gen_ai.tool.call.arguments": '{"city": "Paris"}',
+    },
+    3000,
+    4000,
+    status={"code": 2, "message": "weather service timed out"},
 )
-SUBAGENT = otlp_span("3333333333333333", "aaaaaaaaaaaaaaaa", "invoke_agent helper",
-                     {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper"}, 5000, 8000)
+SUBAGENT = otlp_span(
+    "3333333333333333",
+    "aaaaaaaaaaaaaaaa",
+    "invoke_agent helper",
+    {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "helper"},
+    5000,
+    8000,
+)
 SUB_CHAT = otlp_span(
-    "4444444444444444", "3333333333333333", "chat",
-    {"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.system": "openai",
-     "gen_ai.prompt.0.role": "user", "gen_ai.prompt.0.content": "look it up",
-     "gen_ai.completion.0.role": "assistant", "gen_ai.completion.0.content": "It rains."},
-    6000, 7000,
+    "4444444444444444",
+    "3333333333333333",
+    "chat",
+    {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.system": "openai",
+        "gen_ai.prompt.0.role": "user",
+        "gen_ai.prompt.0.content": "look it up",
+        "gen_ai.completion.0.role": "assistant",
+        "gen_ai.completion.0.content": "It rains.",
+    },
+    6000,
+    7000,
 )
-AGENT = otlp_span("aaaaaaaaaaaaaaaa", "", "invoke_agent main",
-                  {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "main"}, 0, 9000)
+AGENT = otlp_span(
+    "aaaaaaaaaaaaaaaa",
+    "",
+    "invoke_agent main",
+    {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "main"},
+    0,
+    9000,
+)
 
 
 def test_otlp_jsonl_with_a_subagent(tmp_path: Path) -> None:
@@ -221,27 +274,51 @@ def test_sdk_spans_openinference_and_agent_as_tool(tmp_path: Path) -> None:
 
     def span(span_id: int, parent: int | None, name: str, attributes: dict, start: int, end: int, status: str) -> dict:
         return {
-            "name": name, "context": {"trace_id": trace, "span_id": f"0x{span_id:016x}"},
-            "parent_id": f"0x{parent:016x}" if parent else None, "kind": "SpanKind.INTERNAL",
-            "start_time": f"2025-01-01T10:00:{start:02d}.000000Z", "end_time": f"2025-01-01T10:00:{end:02d}.000000Z",
+            "name": name,
+            "context": {"trace_id": trace, "span_id": f"0x{span_id:016x}"},
+            "parent_id": f"0x{parent:016x}" if parent else None,
+            "kind": "SpanKind.INTERNAL",
+            "start_time": f"2025-01-01T10:00:{start:02d}.000000Z",
+            "end_time": f"2025-01-01T10:00:{end:02d}.000000Z",
             "status": {"status_code": status, "description": "boom" if status == "ERROR" else None},
-            "attributes": attributes, "events": [], "links": [],
+            "attributes": attributes,
+            "events": [],
+            "links": [],
             "resource": {"attributes": {"service.name": "trips"}, "schema_url": ""},
         }
 
     spans = [
         span(1, None, "planner", {"openinference.span.kind": "AGENT", "input.value": "Plan a trip"}, 0, 10, "UNSET"),
-        span(2, 1, "ChatOpenAI", {
-            "openinference.span.kind": "LLM", "llm.model_name": "gpt-4o", "llm.provider": "openai",
-            "llm.input_messages.0.message.role": "user", "llm.input_messages.0.message.content": "Plan a trip",
-            "llm.output_messages.0.message.role": "assistant",
-            "llm.output_messages.0.message.tool_calls.0.tool_call.id": "c1",
-            "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "research",
-            "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": '{"q": "Rome"}',
-            "llm.token_count.prompt": 50, "llm.token_count.completion": 5,
-        }, 1, 2, "OK"),
-        span(3, 1, "research", {"openinference.span.kind": "TOOL", "tool.name": "research",
-                                "input.value": '{"q": "Rome"}'}, 3, 8, "ERROR"),
+        span(
+            2,
+            1,
+            "ChatOpenAI",
+            {
+                "openinference.span.kind": "LLM",
+                "llm.model_name": "gpt-4o",
+                "llm.provider": "openai",
+                "llm.input_messages.0.message.role": "user",
+                "llm.input_messages.0.message.content": "Plan a trip",
+                "llm.output_messages.0.message.role": "assistant",
+                "llm.output_messages.0.message.tool_calls.0.tool_call.id": "c1",
+                "llm.output_messages.0.message.tool_calls.0.tool_call.function.name": "research",
+                "llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments": '{"q": "Rome"}',
+                "llm.token_count.prompt": 50,
+                "llm.token_count.completion": 5,
+            },
+            1,
+            2,
+            "OK",
+        ),
+        span(
+            3,
+            1,
+            "research",
+            {"openinference.span.kind": "TOOL", "tool.name": "research", "input.value": '{"q": "Rome"}'},
+            3,
+            8,
+            "ERROR",
+        ),
         span(4, 3, "researcher", {"openinference.span.kind": "AGENT", "input.value": "Research Rome"}, 4, 7, "UNSET"),
         span(5, 4, "ChatOpenAI", {"openinference.span.kind": "LLM", "output.value": "Rome is nice"}, 5, 6, "UNSET"),
     ]

@@ -88,7 +88,7 @@ def points_for(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[st
     con.register("wanted_ids", pa.table({"record_id": record_ids}))
     rows = (
         con.execute(
-            f"SELECT {POINT_SELECT}, r.text, r.tool_args, r.parent_id, r.seq "
+            f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, r.parent_id, r.seq FROM {POINTS_FROM} "
             "WHERE r.record_id IN (SELECT record_id FROM wanted_ids)"
         )
         .to_arrow_table()
@@ -159,7 +159,7 @@ def trajectory(run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         if not summary:
             raise NotFound(f"no run with id {run_id!r}")
         steps = con.execute(
-            f"SELECT {POINT_SELECT}, r.seq, r.text, r.tool_args, r.parent_id "
+            f"SELECT {POINT_COLUMNS}, r.seq, r.text, r.tool_args, r.parent_id FROM {POINTS_FROM} "
             "WHERE r.run_id = ? AND r.kind <> 'run' ORDER BY r.seq, r.source_line, r.record_id",
             [run_id],
         ).to_arrow_table()

@@ -60,7 +60,6 @@ def load(
 
     pending: list[store.FileWrite] = []
     pending_records = 0
-    touched_runs: set[str] = set()
     to_read = plan.to_read
     for index, (change, file) in enumerate(to_read, start=1):
         write = _read(file, change, known.get(file.path), resume.get(file.path))
@@ -70,20 +69,17 @@ def load(
         report.formats[write.format_name or "unknown"] += 1
         if change is Change.REWRITTEN:
             report.records_in_rewritten_files += len(write.records)
-        touched_runs.update(r.run_id for r in write.records)
         pending.append(write)
         pending_records += len(write.records)
         if pending_records >= batch_records:
-            _flush(connect, pending)
+            report.runs_linked += _flush(connect, pending)
             progress(f"loaded {index}/{len(to_read)} files, {report.records_read} records read")
             pending, pending_records = [], 0
     if pending:
-        _flush(connect, pending)
+        report.runs_linked += _flush(connect, pending)
 
     with connect() as con:
         store.mark_vanished(con, plan.vanished)
-        report.runs_linked = store.link_spawned_runs(con)
-        store.complete_runs(con, sorted(touched_runs))
         (report.records_total,) = con.execute("SELECT count(*) FROM records").fetchone()
     report.records_added = report.records_total - before
     report.seconds = round(time.perf_counter() - started, 3)
@@ -94,9 +90,9 @@ def load(
     return report
 
 
-def _flush(connect: Connect, writes: list[store.FileWrite]) -> None:
+def _flush(connect: Connect, writes: list[store.FileWrite]) -> int:
     with connect() as con:
-        store.write_files(con, writes)
+        return store.write_files(con, writes)
 
 
 def _read(

@@ -69,6 +69,8 @@ def read_file(
     fmt = fmt or sniff(path)
     result = FileRead(format_name=fmt.name if fmt else None, end_offset=offset, end_line=line)
     if fmt is None:
+        if path.stat().st_size == 0:  # nothing written yet: nothing to say about it
+            return result
         result.rejects.append(
             reject(ctx, None, "not a known agent log format (see docs/formats.md for what logviz reads)", None)
         )

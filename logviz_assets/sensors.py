@@ -51,6 +51,8 @@ def new_log_files(context: SensorEvaluationContext, sources: LogSources):
     if load_in_flight(context):
         # Leave the cursor: once that run ends, the next tick looks again.
         return SkipReason("a load run is already queued or running")
+    # Keyed by the change (old state to new), not the new state alone: a folder that returns
+    # to an earlier state (a file moved away and back) is a change too.
+    run_key = hashlib.sha256(f"{context.cursor}\0{cursor}".encode()).hexdigest()[:16]
     context.update_cursor(cursor)
-    run_key = hashlib.sha256(cursor.encode()).hexdigest()[:16]
     return RunRequest(run_key=run_key, tags={"logviz/trigger": "sensor", "logviz/files": str(current["files"])})

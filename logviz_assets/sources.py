@@ -76,11 +76,17 @@ class LoadPlan:
 
 
 def scan(roots: Iterable[Path]) -> Iterator[FoundFile]:
-    """Every candidate log file below `roots`, recursively; hidden folders are skipped."""
+    """Every candidate log file below `roots`, recursively; hidden folders are skipped.
+
+    Overlapping roots (a folder and one inside it) yield each file once.
+    """
+    seen: set[str] = set()
     for root in roots:
         if root.is_file():
-            stat = root.stat()
-            yield FoundFile(str(root), stat.st_size, stat.st_mtime_ns)
+            if str(root) not in seen:
+                seen.add(str(root))
+                stat = root.stat()
+                yield FoundFile(str(root), stat.st_size, stat.st_mtime_ns)
             continue
         for folder, dirnames, filenames in os.walk(root):
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -88,6 +94,9 @@ def scan(roots: Iterable[Path]) -> Iterator[FoundFile]:
                 if not name.endswith(CANDIDATE_SUFFIXES) or name.startswith("."):
                     continue
                 path = os.path.join(folder, name)
+                if path in seen:
+                    continue
+                seen.add(path)
                 try:
                     stat = os.stat(path)
                 except FileNotFoundError:  # removed between listing and stat

@@ -155,11 +155,13 @@ def _select_list(columns: Iterable[str]) -> str:
     return ", ".join(f"CAST({c} AS TIMESTAMPTZ)" if c in _TIMESTAMP_COLUMNS else c for c in columns)
 
 
-def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> None:
+def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
     """Write the records, rejects and manifest rows of several files in one transaction.
 
-    A crash before the commit leaves the store as it was, so the next load reads the same
-    files again from the same offsets: loads converge on the state of a clean run.
+    Completes the runs those files touch and links spawned runs to their tool calls in the
+    same transaction. A crash before the commit leaves the store as it was, so the next
+    load reads the same files again from the same offsets: loads converge on the state of
+    a clean run. Returns how many runs were newly linked.
     """
     con.begin()
     try:
@@ -210,7 +212,11 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> None
             "false, current_timestamp FROM batch_files"
         )
         con.unregister("batch_files")
+        # In the same transaction, so a crash between batches leaves no half-finished run behind.
+        complete_runs(con, sorted({r.run_id for r in latest.values()}))
+        linked = link_spawned_runs(con)
         con.commit()
+        return linked
     except BaseException:
         con.rollback()
         raise

@@ -40,6 +40,7 @@ class World:
     samples: Path
     resources: dict[str, Any]
     instance: DagsterInstance
+    models: dict[tuple, TextEmbedder]  # every embedder the runs asked for, by constructor arguments
 
     @property
     def db(self) -> Path:
@@ -96,17 +97,17 @@ def run_stage(world: World, run_config: dict | None = None) -> Stage:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path):  # noqa: ANN201
+def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path):
     root = tmp_path_factory.mktemp("assets")
     logs = root / "logs"
     shutil.copytree(samples_dir / "claude-code", logs, ignore=shutil.ignore_patterns(HELD_BACK))
     # Dagster builds a fresh Embedder for every run; hand them all the same loaded model.
     loaded: dict[tuple, TextEmbedder] = {}
 
-    def shared(model: str, batch_size: int = 64, device: str = "cpu") -> TextEmbedder:
-        key = (model, batch_size, device)
+    def shared(*args: Any, **kwargs: Any) -> TextEmbedder:
+        key = (args, tuple(sorted(kwargs.items())))
         if key not in loaded:
-            loaded[key] = TextEmbedder(model, batch_size, device)
+            loaded[key] = TextEmbedder(*args, **kwargs)
         return loaded[key]
 
     with pytest.MonkeyPatch.context() as patch:
@@ -123,6 +124,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path):  # noqa:
                 "layouts": Layouts(folder=str(root / "layouts"), random_state=0),
             },
             instance=DagsterInstance.ephemeral(),
+            models=loaded,
         )
     assert len(loaded) == 1  # one model for the whole module
 
@@ -185,7 +187,7 @@ def test_every_record_with_text_has_a_vector_and_a_point(world: World, first: St
         "WHERE records.text_hash IS NOT NULL AND points.text_hash IS NULL"
     )[0]
     assert missing == 0
-    # Records without a text hash are exactly those with nothing to embed.
+    # Each stored hash is the hash of the text the record is embedded as (none where there is none).
     rows = world.query("SELECT kind, text, tool_name, tool_args, is_error, text_hash FROM records")
     for kind, text, tool_name, tool_args, is_error, stored in rows:
         body = embed_text(kind, text, tool_name, tool_args, is_error)
@@ -202,7 +204,9 @@ def test_stored_vectors_are_the_model_vectors_of_their_texts(world: World, first
     ):
         if key in picked:
             texts[key] = embed_text(kind, text, tool_name, tool_args, is_error)
-    again = resources.TextEmbedder(MODEL).encode([texts[k] for k in picked])
+    (model,) = world.models.values()  # the one the runs used, already loaded
+    assert model.model_name == MODEL
+    again = model.encode([texts[k] for k in picked])
     stored = matrix[[hashes.index(k) for k in picked]]
     assert np.all(np.sum(again * stored, axis=1) > 0.999)
     # ...and different texts got different vectors.
@@ -285,7 +289,6 @@ def test_full_refit_keeps_the_points_and_aligns_onto_the_old_map(world: World, g
     _, _, disparity = procrustes(old, new)
     shuffled = new[np.random.default_rng(0).permutation(len(new))]
     _, _, baseline = procrustes(old, shuffled)
-    print("DISPARITY", disparity, baseline, scale, np.sum((new - old) ** 2) / np.sum((old - old.mean(axis=0)) ** 2))
     assert disparity < 0.5 * baseline
     # And the aligned coordinates sit where the old ones were, not just in the same shape.
     residual = np.sum((new - old) ** 2) / np.sum((old - old.mean(axis=0)) ** 2)
@@ -296,7 +299,7 @@ def test_full_refit_keeps_the_points_and_aligns_onto_the_old_map(world: World, g
 
 
 @pytest.fixture
-def reloaded_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+def reloaded_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     import logviz_assets.definitions as module
 
     monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path / "home"))
@@ -306,7 +309,7 @@ def reloaded_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # no
     importlib.reload(module)
 
 
-def test_definitions_have_the_load_and_index_jobs(reloaded_definitions, tmp_path: Path) -> None:  # noqa: ANN001
+def test_definitions_have_the_load_and_index_jobs(reloaded_definitions, tmp_path: Path) -> None:
     defs = reloaded_definitions.defs
     load = defs.resolve_job_def("load")
     index = defs.resolve_job_def("index")

@@ -151,7 +151,7 @@ def test_fit_on_a_sample_places_every_point() -> None:
     reducer, fitted, coords = fit(vectors, sample_size=10, random_state=42)
 
     assert len(fitted) == 10 == len(set(fitted.tolist()))
-    assert list(fitted) == sorted(fitted) and 0 <= fitted.min() and fitted.max() < 50
+    assert list(fitted) == sorted(fitted) and fitted.min() >= 0 and fitted.max() < 50
     assert coords.shape == (50, 2) and np.all(np.isfinite(coords))
     # Sampled and unsampled points alike sit where the fitted reducer puts them.
     np.testing.assert_allclose(coords, reducer.transform(vectors), atol=1e-9)
@@ -159,7 +159,7 @@ def test_fit_on_a_sample_places_every_point() -> None:
     np.testing.assert_allclose(reducer.mean_, vectors[fitted].mean(axis=0))
     assert not np.allclose(reducer.mean_, vectors.mean(axis=0))
 
-    again_reducer, again_fitted, again_coords = fit(vectors, sample_size=10, random_state=42)
+    _again_reducer, again_fitted, again_coords = fit(vectors, sample_size=10, random_state=42)
     assert list(again_fitted) == list(fitted)
     np.testing.assert_allclose(again_coords, coords)
 
@@ -204,7 +204,7 @@ def fitted_linear(seed: int) -> tuple[LinearReducer, np.ndarray]:
     return reducer, vectors
 
 
-def test_layout_store_saves_and_loads_a_reducer(tmp_path) -> None:  # noqa: ANN001
+def test_layout_store_saves_and_loads_a_reducer(tmp_path) -> None:
     layouts = LayoutStore(tmp_path / "layouts")  # created on first save
     reducer, vectors = fitted_linear(1)
 
@@ -222,7 +222,7 @@ def test_layout_store_saves_and_loads_a_reducer(tmp_path) -> None:  # noqa: ANN0
     assert layouts.load("000000000000") is None and layouts.info("000000000000") is None
 
 
-def test_layout_store_gives_each_save_its_own_id_and_prunes_the_others(tmp_path) -> None:  # noqa: ANN001
+def test_layout_store_gives_each_save_its_own_id_and_prunes_the_others(tmp_path) -> None:
     layouts = LayoutStore(tmp_path)
     first = layouts.save(fitted_linear(1)[0], "m", 6)
     second = layouts.save(fitted_linear(2)[0], "m", 6)
@@ -232,8 +232,6 @@ def test_layout_store_gives_each_save_its_own_id_and_prunes_the_others(tmp_path)
 
     layouts.prune(keep=second.layout_id)
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"{second.layout_id}.pkl", f"{second.layout_id}.json"]
-    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{second.layout_id}.pkl", f"{second.layout_id}.json"])
     assert layouts.load(second.layout_id) is not None
     assert layouts.load(first.layout_id) is None and layouts.load(third.layout_id) is None

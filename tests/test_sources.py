@@ -61,7 +61,7 @@ def forbid_open(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Make any file open from `sources` fail, and remember what it tried to open."""
     attempts: list[str] = []
 
-    def refuse(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def refuse(path, *args, **kwargs):
         attempts.append(str(path))
         raise PermissionError(f"test forbids opening {path}")
 

@@ -124,7 +124,7 @@ META = {
     "projectHash": "ab" * 32,
     "startTime": "2026-01-01T00:00:00Z",
     "lastUpdated": "2026-01-01T00:01:00Z",
-    "directories": ["/work/p"],
+    "directories": ["/home/dev/p"],
 }
 
 
@@ -190,7 +190,7 @@ def test_thoughts_errors_and_parts(tmp_path: Path) -> None:
         "message",
     ]
     run, prompt, thought, _, failed, _, stopped, bare, error = records
-    assert run.text == prompt.text == "run\n\nit" and run.project == "/work/p"
+    assert run.text == prompt.text == "run\n\nit" and run.project == "/home/dev/p"
     assert thought.text == "Plan\n\nRun the command." and thought.model == "gemini-2.5-pro"
     assert (thought.tokens_in, thought.tokens_out, thought.tokens_cache_read) == (11, 5, 4)
     assert failed.is_error is True and failed.text == "exit 1"

@@ -64,6 +64,10 @@ class RunNotFound(LookupError):
     pass
 
 
+class RunRejected(RuntimeError):
+    """Dagster answered, but would not start the run (bad config, unknown job, ...)."""
+
+
 class DagsterRuns:
     def __init__(self, url: str, location_name: str, timeout: float = 10.0) -> None:
         self.url = url
@@ -75,6 +79,7 @@ class DagsterRuns:
             port_number=parsed.port,
             use_https=parsed.scheme == "https",
             timeout=int(timeout),
+            path_prefix=parsed.path.rstrip("/"),
         )
         # One API process must not submit the same job twice in a race between two requests.
         self._submit_lock = threading.Lock()
@@ -115,7 +120,9 @@ class DagsterRuns:
                     tags=tags or {},
                 )
             except DagsterGraphQLClientError as err:
-                raise DagsterUnavailable(f"Dagster did not accept the {job} run: {err}") from err
+                if "connecting to url" in str(err).lower():
+                    raise DagsterUnavailable(f"Dagster webserver at {self.url} is unreachable: {err}") from err
+                raise RunRejected(f"Dagster did not accept the {job} run: {err}") from err
             except Exception as err:  # requests/gql transport errors surface as various types
                 raise DagsterUnavailable(f"Dagster webserver at {self.url} is unreachable: {err}") from err
         return run_id, "QUEUED", True

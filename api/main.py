@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
-from api.dagster_client import DagsterRuns, DagsterUnavailable
+from api.dagster_client import DagsterRuns, DagsterUnavailable, RunRejected
 from api.queries import NotFound, Searcher
 from api.routes import jobs, map
 from api.settings import LOOPBACK_ORIGINS, ApiSettings
@@ -45,6 +45,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @app.exception_handler(DagsterUnavailable)
     def dagster_down(_: Request, err: DagsterUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(err)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+
+    @app.exception_handler(RunRejected)
+    def run_rejected(_: Request, err: RunRejected) -> JSONResponse:
+        return JSONResponse({"detail": str(err)}, status_code=status.HTTP_502_BAD_GATEWAY)
 
     @app.exception_handler(duckdb.IOException)
     def store_busy(_: Request, err: duckdb.IOException) -> JSONResponse:

@@ -1,11 +1,14 @@
 """Read-only queries behind the map endpoints, over the RecordStore (DuckDB) and LanceDB.
 
 Each call opens a short read-only DuckDB connection (waiting out a writer's lock) so the
-API keeps answering while a load or index run writes.
+API keeps answering while a load or index run writes. Before anything is loaded the same
+queries run on an empty in-memory store, so every answer keeps its shape.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -24,7 +27,8 @@ POINT_COLUMNS = """
     r.ts_start AS timestamp
 """
 POINTS_FROM = "records AS r LEFT JOIN points AS p USING (text_hash)"
-POINT_SELECT = f"{POINT_COLUMNS} FROM {POINTS_FROM}"
+
+Ranked = list[tuple[str, float]]
 
 
 class NotFound(LookupError):
@@ -60,63 +64,53 @@ class PointFilter:
             params.append(value)
         return " AND ".join(clauses), params
 
+    def is_set(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self))
 
-def connection():
-    return store.read_connection(config.duckdb_path())
+
+@contextlib.contextmanager
+def connection() -> Iterator[duckdb.DuckDBPyConnection]:
+    with store.read_connection(config.duckdb_path()) as con:
+        if con is not None:
+            yield con
+            return
+    empty = duckdb.connect()
+    try:
+        store.ensure_schema(empty)
+        yield empty
+    finally:
+        empty.close()
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:
+    return con.sql(sql, params=params or []).to_arrow_table()
 
 
 def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
     where, params = flt.where()
-    sql = f"SELECT {POINT_SELECT} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
+    sql = f"SELECT {POINT_COLUMNS} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
     if limit is not None:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     with connection() as con:
-        if con is None:
-            return pa.table({})
-        return con.execute(sql, params).to_arrow_table()
-
-
-def count_points(flt: PointFilter) -> int:
-    where, params = flt.where()
-    with connection() as con:
-        if con is None:
-            return 0
-        return con.execute(f"SELECT count(*) FROM {POINTS_FROM} WHERE {where}", params).fetchone()[0]
-
-
-def points_for(con: duckdb.DuckDBPyConnection, record_ids: list[str]) -> dict[str, dict[str, Any]]:
-    con.register("wanted_ids", pa.table({"record_id": record_ids}))
-    rows = (
-        con.execute(
-            f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, r.parent_id, r.seq FROM {POINTS_FROM} "
-            "WHERE r.record_id IN (SELECT record_id FROM wanted_ids)"
-        )
-        .to_arrow_table()
-        .to_pylist()
-    )
-    con.unregister("wanted_ids")
-    return {row["id"]: row for row in rows}
+        return rows(con, sql, params)
 
 
 def record(record_id: str) -> dict[str, Any]:
     with connection() as con:
-        row = None
-        if con is not None:
-            cursor = con.execute(
-                """
-                SELECT r.* EXCLUDE (raw, text_hash, loaded_at), coalesce(f.vanished, false) AS source_vanished,
-                       p.x, p.y
-                FROM records AS r
-                LEFT JOIN files AS f ON f.path = r.source_file
-                LEFT JOIN points AS p USING (text_hash)
-                WHERE r.record_id = ?
-                """,
-                [record_id],
-            )
-            row = cursor.to_arrow_table().to_pylist()
-    if not row:
+        found = rows(
+            con,
+            """
+            SELECT r.* EXCLUDE (raw, text_hash, loaded_at), coalesce(f.vanished, false) AS source_vanished, p.x, p.y
+            FROM records AS r
+            LEFT JOIN files AS f ON f.path = r.source_file
+            LEFT JOIN points AS p USING (text_hash)
+            WHERE r.record_id = ?
+            """,
+            [record_id],
+        ).to_pylist()
+    if not found:
         raise NotFound(f"no record with id {record_id!r}")
-    return row[0]
+    return found[0]
 
 
 RUN_SUMMARY = """
@@ -141,28 +135,26 @@ RUN_SUMMARY = """
 def runs(source_format: str | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
     where, params = ("AND run.source_format = ?", [source_format]) if source_format else ("", [])
     with connection() as con:
-        if con is None:
-            return 0, []
-        total = con.execute(f"SELECT count(*) FROM ({RUN_SUMMARY} {where})", params).fetchone()[0]
-        rows = con.execute(
+        ((total,),) = con.execute(f"SELECT count(*) FROM ({RUN_SUMMARY} {where})", params).fetchall()
+        found = rows(
+            con,
             f"{RUN_SUMMARY} {where} ORDER BY started_at DESC NULLS LAST, run_id LIMIT ? OFFSET ?",
             [*params, limit, offset],
-        ).to_arrow_table()
-    return total, rows.to_pylist()
+        )
+    return total, found.to_pylist()
 
 
 def trajectory(run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     with connection() as con:
-        summary = None
-        if con is not None:
-            summary = con.execute(f"{RUN_SUMMARY} AND run.run_id = ?", [run_id]).to_arrow_table().to_pylist()
+        summary = rows(con, f"{RUN_SUMMARY} AND run.run_id = ?", [run_id]).to_pylist()
         if not summary:
             raise NotFound(f"no run with id {run_id!r}")
-        steps = con.execute(
+        steps = rows(
+            con,
             f"SELECT {POINT_COLUMNS}, r.seq, r.text, r.tool_args, r.parent_id FROM {POINTS_FROM} "
             "WHERE r.run_id = ? AND r.kind <> 'run' ORDER BY r.seq, r.source_line, r.record_id",
             [run_id],
-        ).to_arrow_table()
+        )
     return summary[0], steps.to_pylist()
 
 
@@ -170,32 +162,14 @@ def stats() -> dict[str, Any]:
     model = config.model()
     vectors = VectorTable(str(config.lancedb_path())).count(model) if config.lancedb_path().exists() else 0
     with connection() as con:
-        if con is None:
-            return {
-                "records": 0,
-                "runs": 0,
-                "files": 0,
-                "vanished_files": 0,
-                "rejects": 0,
-                "points": 0,
-                "pending": 0,
-                "vectors": vectors,
-                "by_kind": {},
-                "by_format": {},
-                "model": model,
-            }
         counts = store.counts(con)
-        points, pending = con.execute(
+        ((points, pending),) = con.execute(
             f"SELECT count(p.x), count(*) FILTER (WHERE r.text_hash IS NOT NULL AND p.x IS NULL) FROM {POINTS_FROM}"
-        ).fetchone()
+        ).fetchall()
         by_kind = dict(con.execute("SELECT kind, count(*) FROM records GROUP BY kind ORDER BY kind").fetchall())
         by_format = dict(con.execute("SELECT source_format, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
     return {
-        "records": counts["records"],
-        "runs": counts["runs"],
-        "files": counts["files"],
-        "vanished_files": counts["vanished_files"],
-        "rejects": counts["rejects"],
+        **{name: counts[name] for name in ("records", "runs", "files", "vanished_files", "rejects")},
         "points": points,
         "pending": pending,
         "vectors": vectors,
@@ -203,6 +177,14 @@ def stats() -> dict[str, Any]:
         "by_format": by_format,
         "model": model,
     }
+
+
+def text_hash_of(record_id: str) -> str | None:
+    with connection() as con:
+        found = con.execute("SELECT text_hash FROM records WHERE record_id = ?", [record_id]).fetchall()
+    if not found:
+        raise NotFound(f"no record with id {record_id!r}")
+    return found[0][0]
 
 
 # --- search -----------------------------------------------------------------------------
@@ -224,66 +206,73 @@ class Searcher:
         table = VectorTable(str(config.lancedb_path()))
         return table if table.exists() else None
 
-    def semantic_hashes(self, query: str, limit: int) -> list[tuple[str, float]]:
+    def semantic(self, query: str) -> Callable[[int], Ranked]:
+        """A ranking function: the `depth` texts nearest in meaning to `query`."""
         table = self._vectors()
         if table is None:
-            return []
+            return lambda depth: []
         vector = self.embedder.encode([query])[0]
-        return table.nearest(vector, self.model, limit)
+        return lambda depth: table.nearest(vector, self.model, depth)
 
-    def text_hashes(self, query: str, limit: int) -> list[tuple[str, float]]:
+    def text(self, query: str) -> Callable[[int], Ranked]:
+        """A ranking function: the `depth` best full-text matches of `query`."""
         table = self._vectors()
-        return [] if table is None else table.full_text(query, self.model, limit)
+        return (lambda depth: []) if table is None else (lambda depth: table.full_text(query, self.model, depth))
 
-    def neighbor_hashes(self, text_hash: str, limit: int) -> list[tuple[str, float]]:
+    def neighbors(self, text_hash: str) -> Callable[[int], Ranked]:
+        """A ranking function: the `depth` texts nearest to this one, itself excluded."""
         table = self._vectors()
-        if table is None:
-            return []
-        vector = table.vector_of(text_hash, self.model)
+        vector = table.vector_of(text_hash, self.model) if table is not None else None
         if vector is None:
-            return []
-        return [(h, s) for h, s in table.nearest(vector, self.model, limit + 1) if h != text_hash][:limit]
+            return lambda depth: []
+        return lambda depth: [(h, s) for h, s in table.nearest(vector, self.model, depth + 1) if h != text_hash]
 
     def hits(
-        self, scored: list[tuple[str, float]], flt: PointFilter, k: int, exclude: str | None = None
+        self, rankings: list[Callable[[int], Ranked]], flt: PointFilter, k: int, exclude: str | None = None
     ) -> list[dict[str, Any]]:
-        """Records for ranked text hashes, filtered, best first, at most `k`."""
+        """The best `k` records of the (fused) rankings that pass the filter.
+
+        Several records share one text and filters drop some, so the rankings are asked
+        for more texts than `k`, and for more again until `k` records pass or the
+        rankings run out.
+        """
+        depth = max(k * 5, 50)
+        while True:
+            ranked = [rank(depth) for rank in rankings]
+            fused = ranked[0] if len(ranked) == 1 else fuse(*ranked)
+            found = self._records(fused, flt, k, exclude)
+            exhausted = all(len(r) < depth for r in ranked)
+            if len(found) >= k or exhausted:
+                return found
+            depth *= 4
+
+    def _records(self, scored: Ranked, flt: PointFilter, k: int, exclude: str | None) -> list[dict[str, Any]]:
         if not scored:
             return []
         where, params = flt.where()
-        rank = pa.table(
+        if exclude is not None:
+            where += " AND r.record_id <> ?"
+            params.append(exclude)
+        ranking = pa.table(
             {"text_hash": [h for h, _ in scored], "score": [s for _, s in scored], "rank": list(range(len(scored)))}
         )
         with connection() as con:
-            if con is None:
-                return []
-            con.register("ranked", rank)
-            rows = (
-                con.execute(
-                    f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranked.score "
-                    f"FROM ranked JOIN records AS r USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
-                    f"WHERE {where} ORDER BY ranked.rank, r.run_id, r.seq LIMIT ?",
-                    [*params, k + (1 if exclude else 0)],
-                )
-                .to_arrow_table()
-                .to_pylist()
-            )
-            con.unregister("ranked")
-        return [row for row in rows if row["id"] != exclude][:k]
+            con.register("ranking", ranking)
+            found = rows(
+                con,
+                f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
+                f"FROM ranking JOIN records AS r USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
+                f"WHERE {where} ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
+                [*params, k],
+            ).to_pylist()
+            con.unregister("ranking")
+        return found
 
 
-def fuse(*rankings: list[tuple[str, float]], k: int = 60) -> list[tuple[str, float]]:
+def fuse(*rankings: Ranked, k: int = 60) -> Ranked:
     """Reciprocal rank fusion: robust to the two searches' scores being on other scales."""
     scores: dict[str, float] = {}
     for ranking in rankings:
         for rank, (key, _) in enumerate(ranking):
             scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank + 1)
     return sorted(scores.items(), key=lambda item: -item[1])
-
-
-def text_hash_of(record_id: str) -> str | None:
-    with connection() as con:
-        row = con.execute("SELECT text_hash FROM records WHERE record_id = ?", [record_id]).fetchone() if con else None
-    if row is None:
-        raise NotFound(f"no record with id {record_id!r}")
-    return row[0]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import lancedb
 import numpy as np
 import pyarrow as pa
+from lancedb.index import FTS
 
 TABLE = "vectors"
 
@@ -126,7 +127,7 @@ class VectorTable:
         if any("text" in index.columns for index in table.list_indices()):
             table.optimize()
         else:
-            table.create_fts_index("text", replace=True, with_position=True)
+            table.create_index("text", config=FTS(with_position=True), replace=True)
 
     def nearest(self, vector: np.ndarray, model: str, limit: int) -> list[tuple[str, float]]:
         """(text hash, cosine similarity) of the `limit` nearest vectors under `model`."""
@@ -137,7 +138,7 @@ class VectorTable:
             table.search(vector.astype(np.float32), vector_column_name="vector")
             .distance_type("cosine")
             .where(f"model = {_quote(model)}", prefilter=True)
-            .select(["text_hash"])
+            .select(["text_hash", "_distance"])
             .limit(limit)
             .to_arrow()
         )
@@ -160,7 +161,7 @@ class VectorTable:
             builder = builder.phrase_query(True)
         try:
             rows = (
-                builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash"]).limit(limit).to_arrow()
+                builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash", "_score"]).limit(limit).to_arrow()
             )
         except (RuntimeError, ValueError) as err:
             if "index" in str(err).lower():  # no text index yet: nothing was indexed

@@ -97,14 +97,12 @@ def search(
     k: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> SearchResults:
     """Search steps by meaning (the same model as the map), by words (full-text index), or both."""
-    depth = max(k * 5, 50)  # several records can share one text; filters drop some
-    if mode == "semantic":
-        ranked = engine.semantic_hashes(q, depth)
-    elif mode == "text":
-        ranked = engine.text_hashes(q, depth)
-    else:
-        ranked = queries.fuse(engine.semantic_hashes(q, depth), engine.text_hashes(q, depth))
-    rows = engine.hits(ranked, flt, k)
+    rankings = {
+        "semantic": [engine.semantic(q)],
+        "text": [engine.text(q)],
+        "hybrid": [engine.semantic(q), engine.text(q)],
+    }[mode]
+    rows = engine.hits(rankings, flt, k)
     return SearchResults(query=q, mode=mode, hits=[_hit(row) for row in rows])
 
 
@@ -117,8 +115,7 @@ def neighbors(
 ) -> SearchResults:
     """The steps nearest to this one in embedding space (itself and exact copies excluded)."""
     text_hash = queries.text_hash_of(record_id)
-    ranked = engine.neighbor_hashes(text_hash, max(k * 5, 50)) if text_hash else []
-    rows = engine.hits(ranked, flt, k, exclude=record_id)
+    rows = engine.hits([engine.neighbors(text_hash)], flt, k, exclude=record_id) if text_hash else []
     return SearchResults(query=record_id, mode="neighbors", hits=[_hit(row) for row in rows])
 
 

@@ -1,0 +1,519 @@
+"""End to end: the real Dagster webserver and daemon and the API, as processes on loopback ports.
+
+One module-scoped fixture starts `dagster-webserver`, `dagster-daemon`, `python -m api.serve`
+and a second API process that requires a token, over a temporary LOGVIZ_HOME and a temporary
+copy of the Claude Code samples; then it runs Load and Index through the API. The tests check
+what the API serves against the sample JSON and the DuckDB file read directly.
+
+The tests at the end of the module add files to the watched folder (the sensor, and a load
+while the map is being read); they run last, in file order, so the earlier ones see the
+state the fixture built.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyarrow as pa
+import pytest
+
+from tests.api.conftest import (
+    BIN,
+    DIALYZER_COMMAND,
+    DOV_SESSION_ID,
+    FUM_SESSION,
+    REPO_ROOT,
+    TERMINAL,
+    Services,
+    clone_session,
+    duck,
+    duck_count,
+    duck_ids,
+    expected_counts,
+    find_bash_call,
+    free_port,
+    jsonl_files,
+    start_service,
+    wait_for,
+)
+
+pytestmark = pytest.mark.e2e
+
+ARROW = "application/vnd.apache.arrow.stream"
+TOKEN = "e2e-" + uuid.uuid4().hex
+PARTS = {"record_store", "vector_store", "dagster_webserver", "dagster_daemon", "model"}
+IN_FLIGHT = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED"}
+STARTUP_SECONDS = 300
+JOB_SECONDS = 300
+READS = [
+    ("/points", {}),
+    ("/stats", {}),
+    ("/search", {"q": "mix test", "mode": "text"}),
+    ("/search", {"q": "mix test", "mode": "semantic"}),
+    ("/search", {"q": "mix test", "mode": "hybrid"}),
+    (f"/runs/{DOV_SESSION_ID}/trajectory", {}),
+]
+
+
+@dataclass
+class Stack:
+    """The running services, where their data lies, and what the setup flow got back."""
+
+    services: Services
+    root: Path
+    home: Path
+    sources: Path
+    dagster_url: str
+    api: httpx.Client
+    secured: httpx.Client
+    initial_files: list[Path] = field(default_factory=list)
+    health: dict[str, Any] = field(default_factory=dict)
+    load_response: tuple[int, dict[str, Any]] = (0, {})
+    load_run: dict[str, Any] = field(default_factory=dict)
+    index_responses: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    index_run: dict[str, Any] = field(default_factory=dict)
+    reads_during_index: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def db(self) -> Path:
+        return self.home / "records.duckdb"
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{self.dagster_url}/graphql", json={"query": query, "variables": variables or {}})
+        response.raise_for_status()
+        body = response.json()
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    def wait_job(
+        self,
+        run_id: str,
+        client: httpx.Client | None = None,
+        timeout: float = JOB_SECONDS,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> dict:
+        """GET /jobs/{run_id} until the run ends (calling `meanwhile` between polls); fail unless it succeeded."""
+        client = client or self.api
+
+        def finished() -> dict | None:
+            self.services.check_alive()
+            if meanwhile is not None:
+                meanwhile()
+            response = client.get(f"/jobs/{run_id}")
+            assert response.status_code == 200, response.text
+            body = response.json()
+            return body if body["status"] in TERMINAL else None
+
+        run = wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)
+        assert run["status"] == "SUCCESS", f"run {run_id} ended {run['status']}\n{compute_logs(self.home)}"
+        return run
+
+    def load_runs(self) -> dict[str, dict[str, str | None]]:
+        """Every `load` run Dagster knows: run id → status and `logviz/trigger` tag."""
+        query = """
+        query($filter: RunsFilter!) {
+          runsOrError(filter: $filter) { ... on Runs { results { runId status tags { key value } } } }
+        }
+        """
+        results = self.graphql(query, {"filter": {"pipelineName": "load"}})["runsOrError"]["results"]
+        return {
+            run["runId"]: {
+                "status": run["status"],
+                "trigger": next((t["value"] for t in run["tags"] if t["key"] == "logviz/trigger"), None),
+            }
+            for run in results
+        }
+
+    def wait_in_flight_loads(self) -> None:
+        """Let any queued or running load end, so counts taken next are settled."""
+        query = """
+        query($filter: RunsFilter!) { runsOrError(filter: $filter) { ... on Runs { results { runId } } } }
+        """
+        variables = {"filter": {"pipelineName": "load", "statuses": sorted(IN_FLIGHT)}}
+        for run in self.graphql(query, variables)["runsOrError"]["results"]:
+            self.wait_job(run["runId"])
+
+
+def compute_logs(home: Path, files: int = 4, lines: int = 40) -> str:
+    """The tails of the newest Dagster compute logs (a failed run's traceback lands there)."""
+    logs = sorted((home / "dagster" / "storage").rglob("*.err"), key=lambda p: p.stat().st_mtime)[-files:]
+    parts = []
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        parts.append(f"----- {log} -----\n" + "\n".join(text))
+    return "\n".join(parts)
+
+
+def api_env(home: Path, sources: Path, dagster_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGVIZ_", "DAGSTER_"))}
+    env.update(
+        LOGVIZ_HOME=str(home),
+        DAGSTER_HOME=str(home / "dagster"),
+        LOGVIZ_SOURCES=str(sources),
+        LOGVIZ_DAGSTER_URL=dagster_url,
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+        TRANSFORMERS_OFFLINE="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+def run_flow(stack: Stack) -> None:
+    """Wait until every part is healthy, then Load and Index through the API."""
+
+    def healthy() -> dict | None:
+        stack.services.check_alive()
+        response = stack.api.get("/health")
+        return response.json() if response.status_code == 200 else None
+
+    started = time.monotonic()
+    stack.health = wait_for(healthy, STARTUP_SECONDS, "GET /health to report every part ok", interval=1.0)
+    print(f"healthy after {time.monotonic() - started:.0f}s", flush=True)
+
+    response = stack.api.post("/load")
+    stack.load_response = (response.status_code, response.json())
+    assert response.status_code == 202, response.text
+    stack.load_run = stack.wait_job(response.json()["run_id"])
+    stack.wait_in_flight_loads()  # the sensor may have asked for one more
+    print(f"loaded after {time.monotonic() - started:.0f}s", flush=True)
+
+    for _ in range(2):
+        response = stack.api.post("/index")
+        stack.index_responses.append((response.status_code, response.json()))
+        assert response.status_code == 202, response.text
+
+    last_read = [0.0]
+
+    def read_the_map() -> None:  # while the index run writes vectors and points; every few seconds
+        if time.monotonic() - last_read[0] < 4:
+            return
+        last_read[0] = time.monotonic()
+        for url, params in READS:
+            response = stack.api.get(url, params=params)
+            detail = "" if response.status_code == 200 else response.text[:500]
+            stack.reads_during_index.append((f"{url} {params}", response.status_code, detail))
+
+    stack.index_run = stack.wait_job(stack.index_responses[0][1]["run_id"], meanwhile=read_the_map)
+    print(f"indexed after {time.monotonic() - started:.0f}s", flush=True)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterator[Stack]:
+    root = tmp_path_factory.mktemp("e2e")
+    home = root / "home"
+    (home / "dagster").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    sources = root / "logs"
+    shutil.copytree(samples_dir / "claude-code", sources)
+    ports = set()
+    while len(ports) < 3:
+        ports.add(free_port())
+    web_port, api_port, secured_port = sorted(ports)
+    dagster_url = f"http://127.0.0.1:{web_port}"
+    env = api_env(home, sources, dagster_url)
+    logs = root / "service-logs"
+
+    services = Services(extra_logs=lambda: compute_logs(home))
+    api = httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=60)
+    secured = httpx.Client(base_url=f"http://127.0.0.1:{secured_port}", timeout=60)
+    try:
+        services.add(
+            start_service(
+                "dagster-webserver",
+                [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(web_port)],
+                env,
+                logs,
+            )
+        )
+        services.add(
+            start_service("dagster-daemon", [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, logs)
+        )
+        services.add(start_service("api", [sys.executable, "-m", "api.serve", "--port", str(api_port)], env, logs))
+        services.add(
+            start_service(
+                "api-with-token",
+                [sys.executable, "-m", "api.serve", "--port", str(secured_port)],
+                {**env, "LOGVIZ_API_TOKEN": TOKEN},
+                logs,
+            )
+        )
+        stack = Stack(services, root, home, sources, dagster_url, api, secured, initial_files=jsonl_files(sources))
+        try:
+            run_flow(stack)
+        except BaseException as err:
+            raise AssertionError(f"the end-to-end setup failed: {err}\n\n{services.tails()}") from err
+        yield stack
+    finally:
+        api.close()
+        secured.close()
+        services.stop()
+
+
+def get_ok(client: httpx.Client, url: str, **params: object) -> dict:
+    response = client.get(url, params=params)
+    assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def points(client: httpx.Client, **params: object) -> list[dict]:
+    body = get_ok(client, "/points", **params)
+    assert body["count"] == len(body["points"])
+    return body["points"]
+
+
+# --- the state the setup flow built -------------------------------------------------------------
+
+
+def test_health_reports_every_part_ok(stack: Stack) -> None:
+    assert stack.health["ok"] is True
+    assert set(stack.health["parts"]) == PARTS
+    assert all(part["ok"] for part in stack.health["parts"].values()), stack.health
+    now = stack.api.get("/health")
+    assert now.status_code == 200, now.text
+    assert all(part["ok"] for part in now.json()["parts"].values())
+    assert str(stack.dagster_url) in now.json()["parts"]["dagster_webserver"]["detail"]
+
+
+def test_load_request_is_accepted_and_the_run_succeeds(stack: Stack) -> None:
+    status, body = stack.load_response
+    assert status == 202
+    assert {"run_id", "job", "status"} <= set(body)
+    assert body["job"] == "load" and body["status"] in IN_FLIGHT
+    run = stack.load_run
+    assert run["run_id"] == body["run_id"] and run["job"] == "load" and run["status"] == "SUCCESS"
+    assert run["started_at"] and run["ended_at"] and run["started_at"] <= run["ended_at"]
+    assert run["counts"]["records"]["dagster/row_count"] == duck_count(stack.db)
+
+
+def test_points_are_every_record_with_coordinates(stack: Stack) -> None:
+    got = points(stack.api)
+    want = expected_counts(stack.initial_files)
+
+    assert len(got) == duck_count(stack.db) == sum(want.values())
+    assert {p["id"] for p in got} == duck_ids(stack.db)
+    assert {kind: sum(p["kind"] == kind for p in got) for kind in want} == dict(want)
+    missing = [p["id"] for p in got if p["x"] is None or p["y"] is None or p["pending"]]
+    assert not missing, f"{len(missing)} points without coordinates after index, e.g. {missing[:3]}"
+
+
+def test_second_index_request_returns_the_run_in_flight(stack: Stack) -> None:
+    (first_status, first), (second_status, second) = stack.index_responses
+    assert first_status == second_status == 202
+    assert first["job"] == second["job"] == "index"
+    assert second["run_id"] == first["run_id"]
+    assert second["status"] in IN_FLIGHT
+    distinct_texts = duck(stack.db, "SELECT count(DISTINCT text_hash) FROM records")[0][0]
+    counts = stack.index_run["counts"]
+    assert counts["embeddings"]["texts_embedded"] == distinct_texts
+    assert counts["projection"]["points_placed"] == distinct_texts
+
+
+def test_reads_while_index_runs_never_fail(stack: Stack) -> None:
+    assert stack.reads_during_index, "the index run ended before the map could be read"
+    failed = [(what, status, detail) for what, status, detail in stack.reads_during_index if status != 200]
+    assert not failed, f"{len(failed)} of {len(stack.reads_during_index)} reads failed: {failed[:5]}"
+
+
+def test_unknown_dagster_run_is_404(stack: Stack) -> None:
+    for run_id in (str(uuid.uuid4()), "not-a-run-id"):
+        response = stack.api.get(f"/jobs/{run_id}")
+        assert response.status_code == 404, response.text
+        assert run_id in response.json()["detail"]
+
+
+def test_search_finds_a_real_command(stack: Stack) -> None:
+    call = find_bash_call(stack.sources, DIALYZER_COMMAND)
+
+    text = get_ok(stack.api, "/search", q=DIALYZER_COMMAND, mode="text", k=10)["hits"]
+    assert text and text[0]["point"]["id"] == call.record_id
+    semantic = get_ok(stack.api, "/search", q=DIALYZER_COMMAND, mode="semantic", k=10)["hits"]
+    assert call.record_id in [hit["point"]["id"] for hit in semantic]
+    hybrid = get_ok(stack.api, "/search", q=DIALYZER_COMMAND, mode="hybrid", k=10)["hits"]
+    assert call.record_id in [hit["point"]["id"] for hit in hybrid]
+
+
+def test_record_names_its_file_and_line(stack: Stack) -> None:
+    call = find_bash_call(stack.sources, DIALYZER_COMMAND)
+    record = get_ok(stack.api, f"/records/{call.record_id}")
+
+    assert Path(record["source_file"]).resolve() == call.path.resolve()
+    assert record["source_line"] == call.line
+    line = call.path.read_text(encoding="utf-8").splitlines()[record["source_line"] - 1]
+    event = json.loads(line)
+    assert any(block.get("id") == call.tool_use_id for block in event["message"]["content"])
+    assert json.loads(record["tool_args"])["command"] == DIALYZER_COMMAND
+    assert record["x"] is not None and record["y"] is not None
+
+
+def test_trajectory_is_ordered_with_coordinates(stack: Stack) -> None:
+    body = get_ok(stack.api, f"/runs/{DOV_SESSION_ID}/trajectory")
+    steps = body["steps"]
+
+    want = duck(
+        stack.db, "SELECT record_id FROM records WHERE run_id = ? AND kind <> 'run' ORDER BY seq", [DOV_SESSION_ID]
+    )
+    assert [s["point"]["id"] for s in steps] == [rid for (rid,) in want]
+    seqs = [s["seq"] for s in steps]
+    assert seqs == sorted(seqs)
+    assert all(s["point"]["x"] is not None and s["point"]["y"] is not None for s in steps)
+    assert body["run"]["run_id"] == DOV_SESSION_ID and body["run"]["steps"] == len(steps)
+    assert stack.api.get("/runs/no-such-run/trajectory").status_code == 404
+
+
+def test_neighbors_are_five_other_steps(stack: Stack) -> None:
+    call = find_bash_call(stack.sources, DIALYZER_COMMAND)
+    hits = get_ok(stack.api, f"/neighbors/{call.record_id}", k=5)["hits"]
+    ids = [hit["point"]["id"] for hit in hits]
+    assert len(ids) == len(set(ids)) == 5
+    assert call.record_id not in ids
+
+
+def test_stats_agree_with_duckdb(stack: Stack) -> None:
+    stats = get_ok(stack.api, "/stats")
+    assert stats["records"] == duck_count(stack.db)
+    assert stats["runs"] == duck_count(stack.db, "kind = 'run'")
+    assert stats["files"] == len(stack.initial_files) == duck(stack.db, "SELECT count(*) FROM files")[0][0]
+    assert stats["rejects"] == duck(stack.db, "SELECT count(*) FROM rejects")[0][0]
+    assert stats["vanished_files"] == 0
+    assert stats["points"] == stats["records"] and stats["pending"] == 0
+    assert stats["vectors"] == duck(stack.db, "SELECT count(DISTINCT text_hash) FROM records")[0][0]
+    assert stats["by_kind"] == dict(duck(stack.db, "SELECT kind, count(*) FROM records GROUP BY kind"))
+
+
+@pytest.mark.parametrize("how", ["format", "accept"])
+def test_points_as_arrow(stack: Stack, how: str) -> None:
+    json_ids = [p["id"] for p in points(stack.api)]
+    params = {"format": "arrow"} if how == "format" else {}
+    headers = {"Accept": ARROW} if how == "accept" else {}
+
+    response = stack.api.get("/points", params=params, headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"].startswith(ARROW)
+    table = pa.ipc.open_stream(pa.py_buffer(response.content)).read_all()
+    assert table.num_rows == len(json_ids)
+    assert table.column_names[:4] == ["id", "x", "y", "pending"] and "kind" in table.column_names
+    assert table.column("id").to_pylist() == json_ids
+
+    calls = stack.api.get("/points", params={**params, "kind": "tool_call", "is_error": "false"}, headers=headers)
+    assert calls.status_code == 200 and calls.headers["content-type"].startswith(ARROW)
+    filtered = pa.ipc.open_stream(pa.py_buffer(calls.content)).read_all()
+    assert set(filtered.column("id").to_pylist()) == duck_ids(stack.db, "kind = 'tool_call' AND NOT is_error")
+
+
+def test_docs_and_openapi_are_served(stack: Stack) -> None:
+    docs = stack.api.get("/docs")
+    assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
+    schema = get_ok(stack.api, "/openapi.json")
+    assert {"/load", "/index", "/jobs/{run_id}", "/points", "/search"} <= set(schema["paths"])
+
+
+def test_bad_input_is_4xx_from_the_served_api(stack: Stack) -> None:
+    for url in (
+        "/points?kind=bogus",
+        "/search?q=x&k=0",
+        "/search?q=x&mode=bogus",
+        "/points?limit=-1",
+        "/points?since=nope",
+    ):
+        assert stack.api.get(url).status_code == 422, url
+    assert stack.api.get("/records/no-such-record").status_code == 404
+
+
+# --- the token ----------------------------------------------------------------------------------
+
+
+def test_token_guards_post_and_leaves_get_open(stack: Stack) -> None:
+    secured = stack.secured
+    wait_for(lambda: secured.get("/openapi.json").status_code == 200, STARTUP_SECONDS, "the token API to answer")
+
+    for url in ("/load", "/index"):
+        assert secured.post(url).status_code == 401
+        assert secured.post(url, headers={"Authorization": "Bearer not-the-token"}).status_code == 401
+    for url in ("/points", "/stats", "/health", "/runs", f"/runs/{DOV_SESSION_ID}/trajectory"):
+        assert secured.get(url).status_code == 200, url
+    assert get_ok(secured, "/points")["count"] == duck_count(stack.db)
+
+    response = secured.post("/load", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 202, response.text
+    assert response.json()["job"] == "load"
+    stack.wait_job(response.json()["run_id"], client=secured)
+
+
+# --- these add files to the watched folder: keep them last ------------------------------------
+
+
+def test_sensor_loads_a_new_file_without_any_request(stack: Stack) -> None:
+    stack.wait_in_flight_loads()
+    before = duck_count(stack.db)
+    runs_before = stack.load_runs()
+    new_session = str(uuid.uuid4())
+    staged = clone_session(stack.sources / "tool_heavy.jsonl", new_session, stack.root / "staging")
+    added = sum(expected_counts([staged]).values())
+    target = stack.sources / "arrived" / staged.name
+    target.parent.mkdir()
+    os.replace(staged, target)
+
+    def arrived() -> dict | None:
+        stack.services.check_alive()
+        stats = get_ok(stack.api, "/stats")
+        return stats if stats["records"] >= before + added else None
+
+    stats = wait_for(arrived, JOB_SECONDS, "the sensor's load to bring in the new session", interval=1.0)
+    assert stats["records"] == before + added == duck_count(stack.db)
+    new = points(stack.api, run_id=new_session)
+    assert len(new) == added
+    record = get_ok(stack.api, f"/records/{new[0]['id']}")
+    assert Path(record["source_file"]).resolve() == target.resolve()
+
+    stack.wait_in_flight_loads()
+    started = {run_id: run for run_id, run in stack.load_runs().items() if run_id not in runs_before}
+    assert started, "no load run was started"
+    triggers = {run["trigger"] for run in started.values()}
+    assert triggers == {"sensor"}, f"load runs started by something other than the sensor: {started}"
+    assert {run["status"] for run in started.values()} == {"SUCCESS"}
+
+
+def test_reads_never_fail_while_a_load_writes(stack: Stack, samples_dir: Path) -> None:
+    stack.wait_in_flight_loads()
+    before = duck_count(stack.db)
+    new_session = str(uuid.uuid4())
+    staged = clone_session(samples_dir / "claude-code" / FUM_SESSION, new_session, stack.root / "staging")
+    after = before + sum(expected_counts([staged]).values())
+    target = stack.sources / "more" / staged.name
+    target.parent.mkdir()
+    os.replace(staged, target)
+
+    response = stack.api.post("/load")
+    assert response.status_code == 202, response.text
+    run_id = response.json()["run_id"]
+    reads: list[tuple[int, int]] = []
+    deadline = time.monotonic() + JOB_SECONDS
+    run_status = response.json()["status"]
+    while time.monotonic() < deadline:
+        got = stack.api.get("/points")
+        reads.append((got.status_code, got.json()["count"] if got.status_code == 200 else -1))
+        if reads[-1][1] >= after and run_status in TERMINAL:
+            break
+        if run_status not in TERMINAL:
+            run_status = get_ok(stack.api, f"/jobs/{run_id}")["status"]
+        assert run_status in IN_FLIGHT | {"SUCCESS"}, f"run {run_id} ended {run_status}"
+    else:
+        pytest.fail(f"the load did not bring in {after - before} records in time (run {run_id} {run_status})")
+
+    failed = [status for status, _ in reads if status != 200]
+    assert not failed, f"{len(failed)} of {len(reads)} reads failed: {sorted(set(failed))}"
+    counts = [count for _, count in reads]
+    assert all(a <= b for a, b in itertools.pairwise(counts)), "the number of points went down"
+    assert counts[0] == before and counts[-1] == after == duck_count(stack.db)
+    assert run_status == "SUCCESS"

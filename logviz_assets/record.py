@@ -7,7 +7,7 @@ rows of the `records` and `rejects` tables in the column order given here.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Kind = Literal["run", "message", "reasoning", "tool_call", "tool_result", "llm_call"]
@@ -82,13 +82,3 @@ class ParseState:
     @classmethod
     def loads(cls, text: str | None) -> ParseState:
         return cls(json.loads(text) if text else {})
-
-
-def record_row(record: Record) -> tuple[Any, ...]:
-    values = asdict(record)
-    return tuple(values[name] for name in RECORD_COLUMNS)
-
-
-def reject_row(reject: Reject) -> tuple[Any, ...]:
-    values = asdict(reject)
-    return tuple(values[name] for name in REJECT_COLUMNS)

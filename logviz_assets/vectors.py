@@ -161,7 +161,10 @@ class VectorTable:
             builder = builder.phrase_query(True)
         try:
             rows = (
-                builder.where(f"model = {_quote(model)}", prefilter=True).select(["text_hash", "_score"]).limit(limit).to_arrow()
+                builder.where(f"model = {_quote(model)}", prefilter=True)
+                .select(["text_hash", "_score"])
+                .limit(limit)
+                .to_arrow()
             )
         except (RuntimeError, ValueError) as err:
             if "index" in str(err).lower():  # no text index yet: nothing was indexed

@@ -22,6 +22,9 @@ for port in "$dagster_port" "$api_port"; do
   fi
 done
 
+# Create the instance's storage before the webserver and the daemon both try to at once.
+dagster instance migrate >"$logs/instance.log" 2>&1
+
 pids=()
 stop() {
   trap - EXIT INT TERM

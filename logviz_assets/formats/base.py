@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from logviz_assets.formats.common import canonical_json
 from logviz_assets.record import Record, Reject
 
 Item = Record | Reject
@@ -80,6 +81,35 @@ class DocumentFormat(LogFormat):
     @abstractmethod
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         """Records and rejects for the whole file."""
+
+
+_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
+
+
+def tidy(record: Record) -> Record:
+    """Text fields as text and ids without "/", whatever odd values the file held."""
+    for name in _TEXT_FIELDS:
+        value = getattr(record, name)
+        if value is not None and not isinstance(value, str):
+            setattr(record, name, canonical_json(value) if isinstance(value, dict | list) else str(value))
+    for name in ("record_id", "run_id", "parent_id"):
+        value = getattr(record, name)
+        if value is not None:
+            setattr(record, name, str(value).replace("/", "_"))
+    return record
+
+
+def tidied(items: Iterable[Item]) -> Iterator[Item]:
+    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
+    seen: dict[str, int] = {}
+    for item in items:
+        if isinstance(item, Record):
+            item = tidy(item)
+            count = seen.get(item.record_id, 0) + 1
+            seen[item.record_id] = count
+            if count > 1:
+                item.record_id = f"{item.record_id}~{count}"
+        yield item
 
 
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: str | None = None) -> Reject:

@@ -32,10 +32,10 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject, tidied
 from logviz_assets.formats.common import canonical_json, content_text, to_float, to_int, utc_iso
 from logviz_assets.record import Record, Reject
 
@@ -103,35 +103,6 @@ def _usage_fields(usage: Any) -> dict[str, Any]:
         "tokens_cache_write": to_int(usage.get("input_tokens_cache_write")),
         "cost_usd": to_float(usage.get("total_cost")),
     }
-
-
-_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
-
-
-def _tidy(record: Record) -> Record:
-    """Text fields as text and ids without "/", whatever odd values the file held."""
-    for field in _TEXT_FIELDS:
-        value = getattr(record, field)
-        if value is not None and not isinstance(value, str):
-            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
-    for field in ("record_id", "run_id", "parent_id"):
-        value = getattr(record, field)
-        if value is not None:
-            setattr(record, field, str(value).replace("/", "_"))
-    return record
-
-
-def _tidied(items: Iterable[Item]) -> Iterator[Item]:
-    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
-    seen: dict[str, int] = {}
-    for item in items:
-        if isinstance(item, Record):
-            item = _tidy(item)
-            count = seen.get(item.record_id, 0) + 1
-            seen[item.record_id] = count
-            if count > 1:
-                item.record_id = f"{item.record_id}~{count}"
-        yield item
 
 
 class InspectAI(DocumentFormat):
@@ -215,7 +186,7 @@ def _sample_records(sample: Any, eval_spec: dict[str, Any], ctx: FileContext, wh
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
         yield reject(ctx, None, f"{where}: unexpected sample shape: {type(err).__name__}: {err}", NAME, where)
         return
-    yield from _tidied(records)
+    yield from tidied(records)
 
 
 def _eval_key(eval_spec: dict[str, Any]) -> str:

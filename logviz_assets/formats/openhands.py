@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from logviz_assets.formats.base import (
@@ -38,6 +38,7 @@ from logviz_assets.formats.base import (
     first_array_element,
     load_json_document,
     reject,
+    tidied,
 )
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_float, to_int, utc_iso
 from logviz_assets.record import Record
@@ -92,35 +93,6 @@ def is_event(value: Any) -> bool:
     )
 
 
-_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
-
-
-def _tidy(record: Record) -> Record:
-    """Text fields as text and ids without "/", whatever odd values the file held."""
-    for field in _TEXT_FIELDS:
-        value = getattr(record, field)
-        if value is not None and not isinstance(value, str):
-            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
-    for field in ("record_id", "run_id", "parent_id"):
-        value = getattr(record, field)
-        if value is not None:
-            setattr(record, field, str(value).replace("/", "_"))
-    return record
-
-
-def _tidied(items: Iterable[Item]) -> Iterator[Item]:
-    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
-    seen: dict[str, int] = {}
-    for item in items:
-        if isinstance(item, Record):
-            item = _tidy(item)
-            count = seen.get(item.record_id, 0) + 1
-            seen[item.record_id] = count
-            if count > 1:
-                item.record_id = f"{item.record_id}~{count}"
-        yield item
-
-
 class OpenHands(DocumentFormat):
     name = NAME
 
@@ -149,7 +121,7 @@ class OpenHands(DocumentFormat):
             yield reject(ctx, None, f"expected a JSON array of OpenHands events, got {type(value).__name__}", NAME)
             return
         try:
-            yield from _tidied(_records(value, ctx))
+            yield from tidied(_records(value, ctx))
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
             yield reject(ctx, None, f"unexpected event shape: {type(err).__name__}: {err}", NAME)
 

@@ -32,11 +32,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject, tidied
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_float, to_int, utc_iso
 from logviz_assets.record import Record
 
@@ -79,35 +79,6 @@ def _instance_from_path(source_file: str) -> str:
     return name
 
 
-_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
-
-
-def _tidy(record: Record) -> Record:
-    """Text fields as text and ids without "/", whatever odd values the file held."""
-    for field in _TEXT_FIELDS:
-        value = getattr(record, field)
-        if value is not None and not isinstance(value, str):
-            setattr(record, field, canonical_json(value) if isinstance(value, dict | list) else str(value))
-    for field in ("record_id", "run_id", "parent_id"):
-        value = getattr(record, field)
-        if value is not None:
-            setattr(record, field, str(value).replace("/", "_"))
-    return record
-
-
-def _tidied(items: Iterable[Item]) -> Iterator[Item]:
-    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
-    seen: dict[str, int] = {}
-    for item in items:
-        if isinstance(item, Record):
-            item = _tidy(item)
-            count = seen.get(item.record_id, 0) + 1
-            seen[item.record_id] = count
-            if count > 1:
-                item.record_id = f"{item.record_id}~{count}"
-        yield item
-
-
 class SweAgent(DocumentFormat):
     """SWE-agent `.traj` and mini-SWE-agent `.traj.json` trajectories."""
 
@@ -134,9 +105,9 @@ class SweAgent(DocumentFormat):
             return
         try:
             if isinstance(value.get("messages"), list) and not isinstance(value.get("trajectory"), list):
-                yield from _tidied(_mini_records(value, ctx))
+                yield from tidied(_mini_records(value, ctx))
             elif isinstance(value.get("trajectory"), list):
-                yield from _tidied(_swe_records(value, ctx))
+                yield from tidied(_swe_records(value, ctx))
             else:
                 yield reject(ctx, None, "neither a SWE-agent `trajectory` nor a mini-SWE-agent `messages` list", NAME)
         except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:

@@ -16,6 +16,7 @@ import itertools
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -225,6 +226,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterat
     env = api_env(home, sources, dagster_url)
     logs = root / "service-logs"
 
+    # As scripts/up.sh does: create the instance's storage once, before two processes race to.
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, capture_output=True
+    )
     services = Services(extra_logs=lambda: compute_logs(home))
     api = httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=60)
     secured = httpx.Client(base_url=f"http://127.0.0.1:{secured_port}", timeout=60)

@@ -89,6 +89,7 @@ def machine() -> dict[str, str]:
 
         info["torch"] = f"{torch.__version__} threads={torch.get_num_threads()}"
     info["blas"] = blas_info()
+    info["load average at start"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return info
 
 
@@ -98,6 +99,10 @@ def print_machine(title: str) -> None:
     for key, value in machine().items():
         print(f"- {key}: {value}")
     print()
+
+
+def print_load(note: str = "load average at end") -> None:
+    print(f"- {note}: " + " ".join(f"{x:.2f}" for x in os.getloadavg()) + "\n")
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str | None = None) -> str:

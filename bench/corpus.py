@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SAMPLES  # noqa: E402
+from bench.common import SAMPLES
 
 ID_KEYS = {
     "uuid",
@@ -83,7 +83,9 @@ def _records_of(event: dict) -> int:
     content = (event.get("message") or {}).get("content")
     if isinstance(content, str) or content is None:
         return 1 if content else 0
-    return sum(1 for b in content if isinstance(b, dict) and b.get("type") in ("text", "thinking", "tool_use", "tool_result"))
+    return sum(
+        1 for b in content if isinstance(b, dict) and b.get("type") in ("text", "thinking", "tool_use", "tool_result")
+    )
 
 
 def _is_prompt(event: dict) -> bool:
@@ -92,7 +94,9 @@ def _is_prompt(event: dict) -> bool:
     content = (event.get("message") or {}).get("content")
     if isinstance(content, str):
         return True
-    return isinstance(content, list) and not any(isinstance(b, dict) and b.get("type") == "tool_result" for b in content)
+    return isinstance(content, list) and not any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    )
 
 
 def _read_jsonl(path: Path) -> list[dict]:

@@ -80,3 +80,8 @@ def test_projection(indexed: tuple[Path, Path]) -> None:
     _, home = indexed
     out = run("bench/projection.py", "--home", str(home), "--points", "16", "--new", "2", "--skip-compile-probe")
     assert "projection.fit (logviz)" in out
+
+
+def test_precision(samples_dir: Path) -> None:
+    out = run("bench/precision.py", "--texts", "8", "--rounds", "1", "--batch-size", "8", "--skip-onnx")
+    assert "TextEmbedder bf16" in out and "min cosine" in out

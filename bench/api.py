@@ -1,0 +1,135 @@
+"""API latency: GET /points (JSON and Arrow) and GET /search, over real HTTP on loopback.
+
+    python bench/api.py --home DIR [--rounds 5] [--queries 20]
+
+The app (`api.main.create_app`) is served by uvicorn on 127.0.0.1 (a free port) in a
+thread of this process; httpx sends the requests over the loopback socket, so the figures
+include HTTP, JSON/Arrow encoding and transfer. `--home` is an indexed data folder (e.g.
+the one bench/pipeline.py left). Requests are bounded in number and the server stops at the
+end. The Dagster webserver is not needed: only the read endpoints are measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import print_load, print_machine, table
+
+QUERIES = [
+    "pytest failed with assertion error",
+    "file not found",
+    "git commit and push the changes",
+    "install the dependencies",
+    "fix the failing test",
+    "read the configuration file",
+    "permission denied",
+    "start the server in the background",
+    "refactor this function",
+    "what does this error mean",
+    "run the migrations",
+    "search the codebase for usages",
+    "update the README",
+    "timeout while waiting",
+    "database connection refused",
+    "add a unit test",
+    "edit the file to fix the import",
+    "list the files in the directory",
+    "the build is broken",
+    "summarise the changes",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--queries", type=int, default=20)
+    args = parser.parse_args()
+    os.environ["LOGVIZ_HOME"] = str(args.home.resolve())
+
+    import httpx
+    import uvicorn
+
+    from api.main import create_app
+
+    print_machine("API latency")
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+            stats = client.get("/stats").json()
+            print(f"store: {stats['records']:,} records, {stats['points']:,} points, {stats['vectors']:,} vectors\n")
+            rows = []
+            for label, params in (("JSON", {}), ("Arrow", {"format": "arrow"})):
+                times, size, count = [], 0, 0
+                client.get("/points", params={**params, "limit": 10})  # warm-up
+                for _ in range(args.rounds):
+                    started = time.perf_counter()
+                    response = client.get("/points", params=params)
+                    times.append(time.perf_counter() - started)
+                    response.raise_for_status()
+                    size = len(response.content)
+                    if label == "JSON":
+                        count = response.json()["count"]
+                rows.append(
+                    [
+                        f"GET /points ({label})",
+                        count or stats["records"],
+                        size / 2**20,
+                        statistics.median(times) * 1000,
+                        max(times) * 1000,
+                    ]
+                )
+            table(["request", "points", "MiB", "p50 ms", "max ms"], rows, title=f"/points, {args.rounds} rounds")
+
+            rows = []
+            queries = (QUERIES * (args.queries // len(QUERIES) + 1))[: args.queries]
+            for mode in ("semantic", "text", "hybrid"):
+                client.get("/search", params={"q": "warm up", "mode": mode}).raise_for_status()
+                times = []
+                for query in queries:
+                    started = time.perf_counter()
+                    client.get("/search", params={"q": query, "mode": mode, "k": 20}).raise_for_status()
+                    times.append(time.perf_counter() - started)
+                rows.append(
+                    [
+                        f"GET /search mode={mode} k=20",
+                        len(times),
+                        percentile(times, 0.5) * 1000,
+                        percentile(times, 0.95) * 1000,
+                    ]
+                )
+            table(["request", "queries", "p50 ms", "p95 ms"], rows, title="search (model loaded by a warm-up query)")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    print_load()
+
+
+if __name__ == "__main__":
+    main()

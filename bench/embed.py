@@ -1,0 +1,186 @@
+"""Embedding throughput: Index's embedding step vs plain sentence-transformers, and the fast path.
+
+    python bench/embed.py [--corpus DIR] [--texts 1000] [--batch-size 64]
+
+On one sample of distinct record texts (from a generated corpus, loaded by Load):
+
+1. plain `SentenceTransformer.encode` (fp32, same model and batch size) vs
+   `indexing.embed_missing` with `TextEmbedder` (reads DuckDB, encodes, writes LanceDB).
+2. the same `embed_missing` with `TextEmbedder(precision="bf16")`: speed-up over plain fp32,
+   mean cosine to the fp32 vectors, and how many of each text's 10 nearest neighbours
+   (within the sample) stay the same.
+
+The three paths take turns on `--rounds` slices of the sample (the order rotating each
+round) and their times are summed, so a change in the machine's load during the run
+(other processes on the 2 cores) falls on every path alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np
+
+from bench.common import Stores, model_name, print_load, print_machine, quiet, table
+
+
+def sample_store(corpus: Path, work: Path, n_texts: int, seed: int) -> tuple[Stores, list[str], list[str]]:
+    """Load `corpus`, then a store holding one record for each of `n_texts` sampled texts."""
+    from logviz_assets.indexing import record_text_hashes, texts_for
+    from logviz_assets.loading import load
+
+    full = Stores(work / "full")
+    load([corpus], full.write, progress=quiet)
+    with full.read() as con:
+        hashes = sorted(record_text_hashes(con))
+    random.Random(seed).shuffle(hashes)
+    with full.read() as con:
+        found, texts = texts_for(con, hashes[: n_texts * 2])
+    found, texts = found[:n_texts], texts[:n_texts]
+    sample = Stores(work / "sample")
+    with sample.write() as con:
+        con.execute(f"ATTACH '{full.duckdb}' AS full_db (READ_ONLY)")
+        con.register("wanted", __import__("pyarrow").table({"text_hash": found}))
+        con.execute(
+            "INSERT INTO records SELECT * FROM full_db.records "
+            "WHERE text_hash IN (SELECT text_hash FROM wanted) QUALIFY row_number() OVER (PARTITION BY text_hash) = 1"
+        )
+        con.execute("DETACH full_db")
+    return sample, found, texts
+
+
+def slice_store(sample: Stores, folder: Path, hashes: list[str]) -> Stores:
+    """A store holding only the records of `hashes` (copied from `sample`)."""
+    import pyarrow as pa
+
+    part = Stores(folder)
+    with part.write() as con:
+        con.execute(f"ATTACH '{sample.duckdb}' AS sample_db (READ_ONLY)")
+        con.register("wanted", pa.table({"text_hash": hashes}))
+        con.execute(
+            "INSERT INTO records SELECT * FROM sample_db.records WHERE text_hash IN (SELECT text_hash FROM wanted)"
+        )
+        con.execute("DETACH sample_db")
+    return part
+
+
+def knn(matrix: np.ndarray, k: int) -> np.ndarray:
+    sims = matrix @ matrix.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.argpartition(-sims, k, axis=1)[:, :k]
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.mean([len(set(x) & set(y)) / len(x) for x, y in zip(a, b, strict=True)]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, help="a corpus folder (default: generate 10k records)")
+    parser.add_argument("--records", type=int, default=10_000, help="size of the generated corpus (no --corpus)")
+    parser.add_argument("--texts", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=6, help="interleaved rounds (paths take turns)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from logviz_assets.config import resolve_model_path
+    from logviz_assets.embedding import TextEmbedder
+    from logviz_assets.indexing import embed_missing
+
+    print_machine("embedding throughput")
+    work = Path(tempfile.mkdtemp(prefix="logviz-bench-embed-"))
+    try:
+        corpus = args.corpus
+        if corpus is None:
+            from bench.corpus import generate
+
+            corpus = work / "corpus"
+            generate(corpus, args.records, seed=args.seed)
+        sample, hashes, texts = sample_store(corpus, work, args.texts, args.seed)
+        n = len(texts)
+        chars = float(np.mean([len(t) for t in texts]))
+        name = model_name()
+        print(f"{n} distinct texts, mean {chars:.0f} characters, batch size {args.batch_size}, model {name}\n")
+
+        plain = SentenceTransformer(resolve_model_path(name), device="cpu", local_files_only=True)
+        plain.encode(texts[:64], batch_size=args.batch_size)  # warm-up
+        embedders = {p: TextEmbedder(name, batch_size=args.batch_size, precision=p) for p in ("fp32", "bf16")}
+        for embedder in embedders.values():
+            embedder.encode(texts[:64])  # warm-up, as the plain model got
+        # Interleaved rounds (each path in turn on each slice, order rotating), so a change
+        # in the machine's load during the run falls on every path alike.
+        paths = ["plain", "fp32", "bf16"]
+        seconds = dict.fromkeys(paths, 0.0)
+        vectors = {p: Stores(work / f"vectors-{p}").vectors() for p in ("fp32", "bf16")}
+        reference = np.zeros((n, 384), dtype=np.float32)
+        size = -(-n // args.rounds)
+        for round_no in range(args.rounds):
+            lo, hi = round_no * size, min(n, (round_no + 1) * size)
+            if lo >= hi:
+                break
+            part = slice_store(sample, work / f"slice-{round_no}", hashes[lo:hi])
+            for path in paths[round_no % 3 :] + paths[: round_no % 3]:
+                started = time.perf_counter()
+                if path == "plain":
+                    out = plain.encode(texts[lo:hi], batch_size=args.batch_size, normalize_embeddings=True)
+                    reference[lo:hi] = np.asarray(out, dtype=np.float32)
+                else:
+                    embed_missing(part.read, vectors[path], embedders[path], progress=quiet)
+                seconds[path] += time.perf_counter() - started
+        order = {h: i for i, h in enumerate(hashes)}
+        plain_rate = n / seconds["plain"]
+        rows = [["plain SentenceTransformer.encode", "fp32", n, seconds["plain"], plain_rate, 1.0, 1.0, 1.0]]
+        for precision in ("fp32", "bf16"):
+            got_hashes, matrix = vectors[precision].load_vectors(name)
+            aligned = np.zeros_like(reference)
+            for h, row in zip(got_hashes, matrix, strict=True):
+                aligned[order[h]] = row
+            cosine = float(np.mean(np.sum(aligned * reference, axis=1)))
+            k = min(10, n - 1)
+            top = overlap(knn(reference, k), knn(aligned, k)) if k > 0 else 1.0
+            rate = len(got_hashes) / seconds[precision]
+            rows.append(
+                [
+                    "indexing.embed_missing + TextEmbedder",
+                    embedders[precision].precision,
+                    len(got_hashes),
+                    seconds[precision],
+                    rate,
+                    rate / plain_rate,
+                    f"{cosine:.5f}",
+                    f"{top:.3f}",
+                ]
+            )
+        table(
+            [
+                "path",
+                "precision",
+                "texts",
+                "seconds",
+                "texts/s",
+                "vs plain fp32",
+                "mean cosine vs fp32",
+                "top-10 overlap",
+            ],
+            rows,
+            title=f"embedding {n} texts in {args.rounds} interleaved rounds (torch threads {torch.get_num_threads()})",
+        )
+        print_load()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Load throughput, and an incremental Load of one grown file in a small and a large corpus.
+
+    python bench/load.py [--records 100000] [--small-files 10] [--large-files 10000]
+
+1. Load (`loading.load` into a fresh DuckDB file) of the real Claude Code samples as they
+   are, and of a generated corpus of `--records` records; baseline in the same run: only
+   reading the same files and `json.loads` of every line (the floor any JSONL loader pays).
+2. One session file grows by a few turns; a Load of a corpus of `--small-files` files vs
+   one of `--large-files` files (three rounds each, median), plus a Load with nothing new.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import SAMPLES, Stores, print_load, print_machine, quiet, table
+
+
+def files_of(root: Path) -> list[Path]:
+    from logviz_assets.sources import scan
+
+    return [Path(f.path) for f in scan([root])]
+
+
+def json_floor(root: Path) -> tuple[float, int]:
+    """Seconds to read every candidate file and json.loads each line; bytes read."""
+    started = time.perf_counter()
+    size = 0
+    for path in files_of(root):
+        data = path.read_bytes()
+        size += len(data)
+        if path.suffix == ".jsonl":
+            for line in data.splitlines():
+                if line.strip():
+                    json.loads(line)
+        else:
+            json.loads(data)
+    return time.perf_counter() - started, size
+
+
+def full_load(root: Path, work: Path) -> tuple[float, int, int]:
+    from logviz_assets.loading import load
+
+    stores = Stores(work)
+    started = time.perf_counter()
+    report = load([root], stores.write, progress=quiet)
+    return time.perf_counter() - started, report.records_added, report.files_read
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--corpus", type=Path, help="an existing corpus of about --records records")
+    parser.add_argument("--small-files", type=int, default=10)
+    parser.add_argument("--large-files", type=int, default=10_000)
+    parser.add_argument("--records-per-file", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+
+    from bench.corpus import generate, grow_session, load_templates
+    from logviz_assets.loading import load
+
+    print_machine("load")
+    work = Path(tempfile.mkdtemp(prefix="logviz-bench-load-"))
+    try:
+        templates = load_templates()
+        corpus = args.corpus
+        if corpus is None:
+            corpus = work / "corpus"
+            generate(corpus, args.records, seed=0, templates=templates)
+        rows = []
+        for label, root in (("real Claude Code samples", SAMPLES / "claude-code"), ("generated corpus", corpus)):
+            floor_s, size = json_floor(root)
+            seconds, records, files = full_load(root, work / f"store-{len(rows)}")
+            rows.append(
+                [label, files, size / 2**20, records, seconds, records / seconds, size / 2**20 / seconds, floor_s]
+            )
+        table(
+            ["corpus", "files", "MiB", "records", "Load s", "records/s", "MiB/s", "read+json.loads s (floor)"],
+            rows,
+            title="full Load into a fresh store",
+        )
+
+        rows = []
+        for n_files in (args.small_files, args.large_files):
+            root = work / f"grow-{n_files}"
+            generate(root, n_files * args.records_per_file, files=n_files, seed=1, templates=templates)
+            stores = Stores(work / f"grow-store-{n_files}")
+            first_s = time.perf_counter()
+            load([root], stores.write, progress=quiet)
+            first_s = time.perf_counter() - first_s
+            target = sorted(p for p in files_of(root) if "subagents" not in p.parts)[0]
+            times, added = [], 0
+            for round_no in range(args.rounds):
+                grow_session(target, extra_turns=2, seed=round_no)
+                started = time.perf_counter()
+                report = load([root], stores.write, progress=quiet)
+                times.append(time.perf_counter() - started)
+                added += report.records_added
+            started = time.perf_counter()
+            idle = load([root], stores.write, progress=quiet)
+            idle_s = time.perf_counter() - started
+            rows.append(
+                [n_files, len(files_of(root)), first_s, statistics.median(times), added, idle_s, idle.records_added]
+            )
+        ratio = rows[1][3] / rows[0][3]
+        table(
+            [
+                "session files",
+                "files scanned",
+                "first Load s",
+                "grown-file Load s (median)",
+                "records added",
+                "nothing-new Load s",
+                "added",
+            ],
+            rows,
+            title=f"incremental Load of one grown file: large/small = {ratio:.2f}x",
+        )
+        print_load()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

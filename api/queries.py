@@ -95,6 +95,25 @@ def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
         return rows(con, sql, params)
 
 
+def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
+    """The same points as `points_table`, serialised to JSON by DuckDB (for 100k points,
+    several times faster than building Python dicts and encoding them)."""
+    where, params = flt.where()
+    # ISO 8601 from DuckDB's own UTC text ("2026-01-25 06:21:47.841+00"): cheaper than strftime.
+    columns = POINT_COLUMNS.replace(
+        "r.ts_start AS timestamp", "replace(CAST(r.ts_start AS VARCHAR), ' ', 'T') || ':00' AS timestamp"
+    )
+    sql = f"SELECT {columns} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    with connection() as con:
+        ((count, points),) = con.execute(
+            f"SELECT coalesce(len(l), 0), coalesce(to_json(l), '[]') FROM (SELECT list(q) AS l FROM ({sql}) AS q)",
+            params,
+        ).fetchall()
+    return f'{{"count":{count},"points":{points}}}'.encode()
+
+
 def record(record_id: str) -> dict[str, Any]:
     with connection() as con:
         found = rows(
@@ -199,12 +218,14 @@ class Searcher:
     def __init__(self, model: str) -> None:
         self.model = model
         self.embedder = TextEmbedder(model)
+        self._table: VectorTable | None = None
 
     def _vectors(self) -> VectorTable | None:
-        if not config.lancedb_path().exists():
-            return None
-        table = VectorTable(str(config.lancedb_path()))
-        return table if table.exists() else None
+        if self._table is None:
+            if not config.lancedb_path().exists():
+                return None
+            self._table = VectorTable(str(config.lancedb_path()))
+        return self._table if self._table.exists() else None
 
     def semantic(self, query: str) -> Callable[[int], Ranked]:
         """A ranking function: the `depth` texts nearest in meaning to `query`."""

@@ -22,19 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
+from logviz_assets import config
 from logviz_assets.config import resolve_model_path
 
 log = logging.getLogger(__name__)
 PRECISIONS = ("fp32", "bf16")
-
-
-def configured_precision() -> str:
-    """`LOGVIZ_EMBED_PRECISION` (fp32 or bf16), read through config when it offers it."""
-    from logviz_assets import config
-
-    reader = getattr(config, "embed_precision", None)
-    value = reader() if callable(reader) else os.environ.get("LOGVIZ_EMBED_PRECISION", "")
-    return (value or "fp32").strip().lower()
 
 
 def cpu_has_native_bf16() -> bool:
@@ -66,7 +58,7 @@ class TextEmbedder:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
-        requested = (precision or configured_precision()).lower()
+        requested = (precision or config.embed_precision()).lower()
         if requested not in PRECISIONS:
             raise ValueError(f"embedding precision {requested!r} is not one of {', '.join(PRECISIONS)}")
         self.requested_precision = requested

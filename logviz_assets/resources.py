@@ -41,12 +41,13 @@ class Embedder(ConfigurableResource):
     model: str = Field(description="A sentence-transformers model name or folder.")
     batch_size: int = Field(default=64, description="Texts per forward pass.")
     chunk_texts: int = Field(default=2048, description="Texts embedded and written per step (bounds memory).")
+    precision: str = Field(default="fp32", description="fp32, or bf16 where the CPU has native bf16 (else fp32).")
 
     _embedder: TextEmbedder | None = PrivateAttr(default=None)
 
     def embedder(self) -> TextEmbedder:
         if self._embedder is None:
-            self._embedder = TextEmbedder(self.model, self.batch_size)
+            self._embedder = TextEmbedder(self.model, self.batch_size, precision=self.precision)
         return self._embedder
 
 
@@ -101,6 +102,6 @@ def from_environment() -> dict[str, ConfigurableResource]:
         "sources": LogSources(paths=[str(p) for p in config.sources()]),
         "record_store": record_store(config.duckdb_path()),
         "vector_store": VectorStore(uri=str(config.lancedb_path())),
-        "embedder": Embedder(model=config.model()),
+        "embedder": Embedder(model=config.model(), precision=config.embed_precision()),
         "layouts": Layouts(folder=str(config.layouts_path())),
     }

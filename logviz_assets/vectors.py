@@ -33,12 +33,18 @@ class VectorTable:
     def __init__(self, uri: str) -> None:
         self.uri = uri
         self._db = lancedb.connect(uri)
+        self._handle = None
 
     def _table(self):
+        """The table at its latest version (an open handle is kept; reopening costs more)."""
+        if self._handle is not None:
+            self._handle.checkout_latest()
+            return self._handle
         try:
-            return self._db.open_table(TABLE)
+            self._handle = self._db.open_table(TABLE)
         except (ValueError, FileNotFoundError):
             return None
+        return self._handle
 
     def exists(self) -> bool:
         return self._table() is not None
@@ -51,8 +57,9 @@ class VectorTable:
         """Create the table; recreate it when a new model's vectors have another size."""
         if self.dimension() not in (None, dimension):
             self._db.drop_table(TABLE)
+            self._handle = None
         if self._table() is None:
-            self._db.create_table(TABLE, schema=vectors_schema(dimension))
+            self._handle = self._db.create_table(TABLE, schema=vectors_schema(dimension))
 
     def text_hashes(self, model: str) -> set[str]:
         """Hashes of every text that has a vector under `model` (reads one column)."""

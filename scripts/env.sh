@@ -5,5 +5,7 @@ export LOGVIZ_HOME="$(mkdir -p "${LOGVIZ_HOME:-$_logviz_root/.logviz}" && cd "${
 export DAGSTER_HOME="$LOGVIZ_HOME/dagster"
 mkdir -p "$DAGSTER_HOME"
 cp "$_logviz_root/dagster.yaml" "$DAGSTER_HOME/dagster.yaml"
+# numba (UMAP) keeps its compiled code here, so each run process does not compile it again.
+export NUMBA_CACHE_DIR="$LOGVIZ_HOME/numba-cache"
 export PATH="$_logviz_root/.venv/bin:$PATH"
 unset _logviz_root

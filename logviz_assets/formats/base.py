@@ -16,10 +16,13 @@ and reason, and the records around it still load.
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from logviz_assets.formats.common import canonical_json
 from logviz_assets.record import Record, Reject
@@ -49,14 +52,26 @@ class JsonlFormat(LogFormat):
     """A format of one JSON object per line, readable from any line on."""
 
     append_only = True
+    # Lines that cannot make a record may be passed over without decoding them, which is
+    # most of the cost of a load: a whole JSON object (`{...}`) in which this pattern does
+    # not occur is skipped. A broken line still fails the `{...}` test and is rejected.
+    useful_line: re.Pattern[str] | None = None
 
     def parse_lines(self, lines: Iterable[tuple[int, str]], ctx: FileContext, state: dict[str, Any]) -> Iterator[Item]:
         """Decode each (line number, text) and hand objects to `parse_event`."""
         for line_no, text in lines:
-            if not text.strip():
+            stripped = text.strip()
+            if not stripped:
+                continue
+            if (
+                self.useful_line is not None
+                and stripped[0] == "{"
+                and stripped[-1] == "}"
+                and not self.useful_line.search(stripped)
+            ):
                 continue
             try:
-                event = json.loads(text)
+                event = _decode_line(stripped)
             except json.JSONDecodeError as err:
                 yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", self.name, text)
                 continue
@@ -110,6 +125,15 @@ def tidied(items: Iterable[Item]) -> Iterator[Item]:
             if count > 1:
                 item.record_id = f"{item.record_id}~{count}"
         yield item
+
+
+def _decode_line(text: str) -> Any:
+    """One JSON line; orjson is several times faster, json.loads takes what orjson refuses
+    (NaN, Infinity) and words the error when both fail."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: str | None = None) -> Reject:

@@ -6,6 +6,10 @@ Run it with `python -m api.serve` (which checks the bind address), or any ASGI s
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import AsyncIterator
+
 import duckdb
 from fastapi import FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
@@ -20,14 +24,23 @@ from logviz_assets import config
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings.from_environment()
+    searcher = Searcher(config.model())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Load the model in the background, so the first semantic search does not wait for it.
+        threading.Thread(target=searcher.warm_up, name="load-model", daemon=True).start()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="logviz",
         summary="Agent run logs as an embedding map: start Load and Index, read points, search, trajectories.",
         version="0.1.0",
     )
     app.state.settings = settings
     app.state.dagster = DagsterRuns(settings.dagster_url, settings.location_name)
-    app.state.searcher = Searcher(config.model())
+    app.state.searcher = searcher
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

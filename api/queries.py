@@ -89,8 +89,8 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
 def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
     where, params = flt.where()
     sql = f"SELECT {POINT_COLUMNS} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    sql += f" LIMIT {int(limit)}" if limit is not None else ""
+    sql += f" OFFSET {int(offset)}"
     with connection() as con:
         return rows(con, sql, params)
 
@@ -104,8 +104,8 @@ def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
         "r.ts_start AS timestamp", "replace(CAST(r.ts_start AS VARCHAR), ' ', 'T') || ':00' AS timestamp"
     )
     sql = f"SELECT {columns} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
-    if limit is not None:
-        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    sql += f" LIMIT {int(limit)}" if limit is not None else ""
+    sql += f" OFFSET {int(offset)}"
     with connection() as con:
         ((count, points),) = con.execute(
             f"SELECT coalesce(len(l), 0), coalesce(to_json(l), '[]') FROM (SELECT list(q) AS l FROM ({sql}) AS q)",
@@ -219,6 +219,11 @@ class Searcher:
         self.model = model
         self.embedder = TextEmbedder(model)
         self._table: VectorTable | None = None
+
+    def warm_up(self) -> None:
+        """Load the model now; a model that cannot load is reported by /health, not here."""
+        with contextlib.suppress(Exception):
+            _ = self.embedder.model
 
     def _vectors(self) -> VectorTable | None:
         if self._table is None:

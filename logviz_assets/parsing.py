@@ -85,20 +85,25 @@ def read_file(
                 positions["line"], positions["offset"] = line_no, end
                 yield line_no, text
 
-        _collect(fmt.parse_lines(lines(), ctx, result.state), result)
+        _collect(fmt.parse_lines(lines(), ctx, result.state), result, ctx)
         result.end_line = positions.get("line", line)
         result.end_offset = positions.get("offset", offset)
     elif isinstance(fmt, DocumentFormat):
         data = path.read_bytes()
-        _collect(fmt.parse_document(data, ctx), result)
+        _collect(fmt.parse_document(data, ctx), result, ctx)
         result.end_offset = len(data)
         result.end_line = data.count(b"\n")
     return result
 
 
-def _collect(items: Iterator[Record | Reject], into: FileRead) -> None:
-    for item in items:
-        if isinstance(item, Record):
-            into.records.append(item)
-        else:
-            into.rejects.append(item)
+def _collect(items: Iterator[Record | Reject], into: FileRead, ctx: FileContext) -> None:
+    """Sort a parser's output; a parser tripped by content it did not expect keeps the
+    records it gave so far, and the rest of the file becomes one reject saying why."""
+    try:
+        for item in items:
+            if isinstance(item, Record):
+                into.records.append(item)
+            else:
+                into.rejects.append(item)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
+        into.rejects.append(reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", into.format_name))

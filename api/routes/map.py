@@ -26,6 +26,7 @@ from api.queries import PointFilter, Searcher
 router = APIRouter(tags=["map"])
 
 ARROW_TYPE = "application/vnd.apache.arrow.stream"
+MAX_ROWS = 1_000_000_000  # bounds for limit/offset, far inside the database's 64-bit range
 Kind = Literal["run", "message", "reasoning", "tool_call", "tool_result", "llm_call"]
 
 
@@ -58,8 +59,8 @@ def searcher(request: Request) -> Searcher:
 def points(
     flt: Filter,
     format: Annotated[Literal["json", "arrow"] | None, Query(description="Overrides the Accept header.")] = None,
-    limit: Annotated[int | None, Query(ge=1, description="At most this many points (default: all).")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int | None, Query(ge=1, le=MAX_ROWS, description="At most this many points.")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROWS, description="Skip this many points first.")] = 0,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Every step as a point: id, x, y and the fields to colour and filter by.
@@ -119,7 +120,7 @@ def neighbors(
 def runs(
     source_format: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ROWS)] = 0,
 ) -> Runs:
     """Runs, newest first, with their step, tool-call, error and token counts."""
     total, rows = queries.runs(source_format, limit, offset)

@@ -43,8 +43,11 @@ HEAD_BYTES = 64 * 1024
 def detect_format(head: bytes, path: str) -> LogFormat | None:
     """The first registered format that recognises this file, or None."""
     for fmt in FORMATS:
-        if fmt.detect(head, path):
-            return fmt
+        try:
+            if fmt.detect(head, path):
+                return fmt
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            continue  # odd bytes that trip a detector are not that detector's format
     return None
 
 

@@ -24,6 +24,7 @@ from logviz_assets.record import Record
 
 NAME = "claude-code"
 _RECENT_MESSAGE_IDS = 32
+_RECENT_TOOL_CALLS = 256
 _SIGNATURE = re.compile(rb'"sessionId"\s*:\s*"[^"]+"')
 _LINE_TYPES = {"user", "assistant", "progress", "system", "summary", "file-history-snapshot", "queue-operation"}
 
@@ -97,6 +98,7 @@ class ClaudeCode(JsonlFormat):
             if record is None:
                 continue
             record.seq = _next_seq(state, run_id)
+            _pair_tool_name(record, state)
             if record.role == "assistant" and usage:
                 record.tokens_in, record.tokens_out, record.tokens_cache_read, record.tokens_cache_write = usage
                 usage = None
@@ -191,6 +193,20 @@ class ClaudeCode(JsonlFormat):
                 **base,
             )
         return None
+
+
+def _pair_tool_name(record: Record, state: dict[str, Any]) -> None:
+    """Give a tool result its call's tool name: the result line does not repeat it.
+
+    Recent calls are remembered as a list (state is saved as JSON with sorted keys, so a
+    dict would lose its order); a result comes within a few lines of its call.
+    """
+    recent: list[list[str]] = state.setdefault("tool_names", [])
+    if record.kind == "tool_call" and record.tool_call_id and record.tool_name:
+        recent.append([record.tool_call_id, record.tool_name])
+        del recent[:-_RECENT_TOOL_CALLS]
+    elif record.kind == "tool_result" and record.tool_call_id:
+        record.tool_name = next((name for call, name in reversed(recent) if call == record.tool_call_id), None)
 
 
 def _next_seq(state: dict[str, Any], run_id: str) -> int:

@@ -84,12 +84,6 @@ class Langfuse(DocumentFormat):
     name = NAME
 
     def detect(self, head: bytes, path: str) -> bool:
-        try:
-            return self._detect(head)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
-            return False
-
-    def _detect(self, head: bytes) -> bool:
         value = sniff_json(head)
         if isinstance(value, list):
             return bool(value) and is_trace_export(value[0])
@@ -100,12 +94,6 @@ class Langfuse(DocumentFormat):
         return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            yield from self._parse(data, ctx)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:  # never raise out
-            yield reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", NAME)
-
-    def _parse(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:

@@ -97,12 +97,6 @@ class LangSmith(DocumentFormat):
     name = NAME
 
     def detect(self, head: bytes, path: str) -> bool:
-        try:
-            return self._detect(head)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
-            return False
-
-    def _detect(self, head: bytes) -> bool:
         value = sniff_json(head)
         if value is not None:
             return _looks_like_runs(value)
@@ -115,12 +109,6 @@ class LangSmith(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            yield from self._parse(data, ctx)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:  # never raise out
-            yield reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", NAME)
-
-    def _parse(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:

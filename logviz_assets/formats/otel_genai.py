@@ -84,12 +84,6 @@ class OtelGenAI(DocumentFormat):
     name = NAME
 
     def detect(self, head: bytes, path: str) -> bool:
-        try:
-            return self._detect(head)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
-            return False
-
-    def _detect(self, head: bytes) -> bool:
         text = head.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
         if _OTLP_START.match(text):
             return True
@@ -112,12 +106,6 @@ class OtelGenAI(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            yield from self._parse(data, ctx)
-        except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as err:  # never raise out
-            yield reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", NAME)
-
-    def _parse(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:

@@ -701,3 +701,18 @@ def test_reads_never_fail_while_another_process_loads(
     assert all(a <= b for a, b in itertools.pairwise(counts)), f"the count went down: {counts}"
     assert counts[0] == before and counts[-1] == after == duck_count(db)
     assert during > 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/points?limit=99999999999999999999", "/points?offset=9223372036854775808", "/runs?offset=99999999999999999999"],
+)
+def test_huge_paging_values_are_422_not_500(client: TestClient, url: str) -> None:
+    assert client.get(url).status_code == 422
+
+
+def test_points_offset_works_without_limit(client: TestClient) -> None:
+    everything = get_ok(client, "/points")
+    rest = get_ok(client, "/points", offset=5)
+    assert rest["count"] == everything["count"] - 5
+    assert [p["id"] for p in rest["points"]] == [p["id"] for p in everything["points"][5:]]

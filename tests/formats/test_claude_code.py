@@ -81,6 +81,22 @@ def test_first_tool_call_fields(samples_dir: Path) -> None:
     assert call.ts_start == "2026-02-10T22:57:57.941000+00:00"
     result = next(r for r in records if r.kind == "tool_result" and r.tool_call_id == call.tool_call_id)
     assert result.parent_id == call.record_id
+    assert result.tool_name == "Bash"
+
+
+def test_every_tool_result_carries_its_calls_tool_name(samples_dir: Path) -> None:
+    checked = 0
+    for path in claude_files(samples_dir):
+        names: dict[str, str] = {}
+        for line in path.read_text().splitlines():
+            event = json.loads(line)
+            content = (event.get("message") or {}).get("content")
+            if event.get("type") == "assistant" and isinstance(content, list):
+                names.update({b["id"]: b["name"] for b in content if b.get("type") == "tool_use"})
+        results = [r for r in read_file(path).records if r.kind == "tool_result"]
+        assert all(r.tool_name == names[r.tool_call_id] for r in results), path.name
+        checked += len(results)
+    assert checked == sum(independent_counts(p)["tool_result"] for p in claude_files(samples_dir)) > 0
 
 
 def test_subagent_result_names_the_run_it_spawned(samples_dir: Path) -> None:

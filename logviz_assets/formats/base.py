@@ -136,7 +136,13 @@ def _decode_line(text: str) -> Any:
         return json.loads(text)
 
 
-def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: str | None = None) -> Reject:
+def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: Any = None) -> Reject:
+    """A reject row; `excerpt` is the offending text, or a decoded value shown as JSON."""
+    if excerpt is not None and not isinstance(excerpt, str):
+        try:
+            excerpt = canonical_json(excerpt)
+        except (TypeError, ValueError):
+            excerpt = None
     return Reject(
         source_file=ctx.source_file,
         source_line=line,
@@ -144,6 +150,14 @@ def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, exc
         source_format=fmt,
         excerpt=excerpt[:500] if excerpt else None,
     )
+
+
+def decode_utf8(data: bytes, ctx: FileContext, fmt: str) -> tuple[str | None, Reject | None]:
+    """A whole file as text, or the reject that says where it is not UTF-8."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return None, reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", fmt)
 
 
 def first_json_line(head: bytes) -> dict[str, Any] | None:
@@ -160,10 +174,11 @@ def first_json_line(head: bytes) -> dict[str, Any] | None:
 
 def load_json_document(data: bytes, ctx: FileContext, fmt: str) -> tuple[Any, Reject | None]:
     """Decode a whole-file JSON document, or say where it is broken."""
+    text, problem = decode_utf8(data, ctx, fmt)
+    if problem:
+        return None, problem
     try:
-        return json.loads(data), None
-    except UnicodeDecodeError as err:
-        return None, reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", fmt)
+        return json.loads(text), None
     except json.JSONDecodeError as err:
         return None, reject(ctx, err.lineno, f"invalid JSON: {err.msg} at column {err.colno}", fmt)
 

@@ -29,8 +29,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
-from logviz_assets.formats.common import canonical_json, to_float, to_int
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
+from logviz_assets.formats.common import to_float, to_int
 from logviz_assets.formats.genai_spans import (
     AGENT,
     EVENT,
@@ -94,10 +94,9 @@ class Langfuse(DocumentFormat):
         return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            yield reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", NAME)
+        text, problem = decode_utf8(data, ctx, NAME)
+        if problem:
+            yield problem
             return
         spans: list[Span] = []
         traces: dict[str, dict[str, Any]] = {}
@@ -110,9 +109,7 @@ class Langfuse(DocumentFormat):
             exports = value if isinstance(value, list) else [value]
             for export in exports:
                 if not is_trace_export(export):
-                    yield reject(
-                        ctx, line, "not a Langfuse trace export (trace with observations)", NAME, _excerpt(export)
-                    )
+                    yield reject(ctx, line, "not a Langfuse trace export (trace with observations)", NAME, export)
                     continue
                 yield from self._export(export, line, ctx, spans, traces)
         if values == 1:  # one document: line numbers of its values would mislead
@@ -136,7 +133,7 @@ class Langfuse(DocumentFormat):
             (clean_id(o.get("traceId")) for o in observations if isinstance(o, dict) and o.get("traceId")), None
         )
         if trace_id is None:
-            yield reject(ctx, line, "trace without an id", NAME, _excerpt(trace))
+            yield reject(ctx, line, "trace without an id", NAME, trace)
             return
         traces[trace_id] = {**trace_fields(trace), "source_line": line}
         if observations and all(isinstance(o, str) for o in observations):
@@ -146,21 +143,12 @@ class Langfuse(DocumentFormat):
             try:
                 span = observation_span(raw, trace_id, trace.get("projectId"), line)
             except (KeyError, TypeError, ValueError, AttributeError) as err:
-                yield reject(
-                    ctx, line, f"unexpected observation shape: {type(err).__name__}: {err}", NAME, _excerpt(raw)
-                )
+                yield reject(ctx, line, f"unexpected observation shape: {type(err).__name__}: {err}", NAME, raw)
                 continue
             if isinstance(span, str):
-                yield reject(ctx, line, span, NAME, _excerpt(raw))
+                yield reject(ctx, line, span, NAME, raw)
             else:
                 spans.append(span)
-
-
-def _excerpt(value: Any) -> str | None:
-    try:
-        return canonical_json(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def trace_fields(trace: dict[str, Any]) -> dict[str, Any]:

@@ -31,8 +31,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
-from logviz_assets.formats.common import canonical_json, to_float
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
+from logviz_assets.formats.common import to_float
 from logviz_assets.formats.genai_spans import (
     AGENT,
     LLM,
@@ -109,10 +109,9 @@ class LangSmith(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            yield reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", NAME)
+        text, problem = decode_utf8(data, ctx, NAME)
+        if problem:
+            yield problem
             return
         posts: list[tuple[dict[str, Any], int]] = []
         patches: list[tuple[dict[str, Any], int]] = []
@@ -135,24 +134,17 @@ class LangSmith(DocumentFormat):
                     line if values > 1 else None,
                     f"unexpected run shape: {type(err).__name__}: {err}",
                     NAME,
-                    _excerpt(run),
+                    run,
                 )
                 continue
             if isinstance(span, str):
-                yield reject(ctx, line if values > 1 else None, span, NAME, _excerpt(run))
+                yield reject(ctx, line if values > 1 else None, span, NAME, run)
             else:
                 spans.append(span)
         try:
             yield from trace_records(spans, NAME, ctx.source_file)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             yield reject(ctx, None, f"could not assemble traces: {type(err).__name__}: {err}", NAME)
-
-
-def _excerpt(value: Any) -> str | None:
-    try:
-        return canonical_json(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _collect(
@@ -172,7 +164,7 @@ def _collect(
                 if isinstance(item, dict):
                     _add_with_children(item, line, into)
                 else:
-                    yield reject(ctx, line, f"a `{key}` entry is not an object", NAME, _excerpt(item))
+                    yield reject(ctx, line, f"a `{key}` entry is not an object", NAME, item)
         return
     if isinstance(value, dict) and isinstance(value.get("runs"), list):
         value = value["runs"]
@@ -181,7 +173,7 @@ def _collect(
         if is_run(item):
             _add_with_children(item, line, posts)
         else:
-            yield reject(ctx, line, "not a LangSmith run (id, run_type, trace_id / dotted_order)", NAME, _excerpt(item))
+            yield reject(ctx, line, "not a LangSmith run (id, run_type, trace_id / dotted_order)", NAME, item)
 
 
 def _add_with_children(run: dict[str, Any], line: int, into: list[tuple[dict[str, Any], int]]) -> None:
@@ -214,9 +206,7 @@ def _merge(
         elif patch.get("id"):  # posted in another payload: keep what the patch says
             merged[str(patch["id"])] = (dict(patch), line)
         else:
-            yield reject(
-                ctx, line, "a patch matches no posted run (no id, unknown dotted_order)", NAME, _excerpt(patch)
-            )
+            yield reject(ctx, line, "a patch matches no posted run (no id, unknown dotted_order)", NAME, patch)
     return list(merged.values())
 
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
 from logviz_assets.formats.common import canonical_json
 from logviz_assets.formats.genai_spans import (
     Span,
@@ -106,10 +106,9 @@ class OtelGenAI(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as err:
-            yield reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", NAME)
+        text, problem = decode_utf8(data, ctx, NAME)
+        if problem:
+            yield problem
             return
         spans: list[Span] = []
         values = 0
@@ -166,19 +165,12 @@ class OtelGenAI(DocumentFormat):
         try:
             span = build(raw, project, line)
         except (KeyError, TypeError, ValueError, AttributeError) as err:
-            yield reject(ctx, line, f"unexpected span shape: {type(err).__name__}: {err}", NAME, _excerpt(raw))
+            yield reject(ctx, line, f"unexpected span shape: {type(err).__name__}: {err}", NAME, raw)
             return
         if isinstance(span, str):
-            yield reject(ctx, line, span, NAME, _excerpt(raw))
+            yield reject(ctx, line, span, NAME, raw)
         else:
             spans.append(span)
-
-
-def _excerpt(raw: Any) -> str | None:
-    try:
-        return canonical_json(raw)
-    except (TypeError, ValueError):
-        return None
 
 
 def _events(raw: Any) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from api.cache import ResponseCache
 from api.dagster_client import DagsterRuns, DagsterUnavailable, RunRejected
 from api.queries import NotFound, Searcher
 from api.routes import jobs, map
@@ -41,6 +42,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.dagster = DagsterRuns(settings.dagster_url, settings.location_name)
     app.state.searcher = searcher
+    app.state.points_cache = ResponseCache()
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -214,3 +214,17 @@ def model_name() -> str:
     from logviz_assets import config
 
     return config.model()
+
+
+def knn(matrix, k: int):
+    """Indices of each row's `k` nearest other rows (unit vectors: by dot product)."""
+    import numpy as np
+
+    sims = matrix @ matrix.T
+    np.fill_diagonal(sims, -np.inf)
+    return np.argpartition(-sims, k, axis=1)[:, :k]
+
+
+def overlap(a, b) -> float:
+    """Mean share of neighbours two `knn` results have in common."""
+    return sum(len(set(x) & set(y)) / len(x) for x, y in zip(a, b, strict=True)) / max(len(a), 1)

@@ -1,6 +1,6 @@
 """The whole pipeline at scale: each stage in its own process, with its time and peak RSS.
 
-    python bench/pipeline.py --records 100000 [--home DIR] [--corpus DIR] [--precision bf16]
+    python bench/pipeline.py --records 100000 [--home DIR] [--corpus DIR] [--precision int8]
     python bench/pipeline.py --stage load|embed|project --corpus DIR --home DIR   (one stage)
 
 Stages: generate the corpus, Load (`loading.load`), embed (`indexing.embed_missing`),
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -28,6 +29,7 @@ from bench.common import Stores, model_name, peak_rss_mb, print_load, print_mach
 
 def stage(name: str, corpus: Path, home: Path, precision: str, fit_sample_size: int, batch_size: int) -> dict:
     stores = Stores(home)
+    os.environ.setdefault("LOGVIZ_HOME", str(home))  # where the int8 export is kept
     started = time.perf_counter()
     out: dict = {"stage": name}
     if name == "load":
@@ -78,8 +80,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--home", type=Path, help="keep the stores here (default: a temporary folder)")
-    parser.add_argument("--precision", default="bf16")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--precision", default="int8")
+    parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--fit-sample-size", type=int, default=50_000)
     parser.add_argument("--stage", help="run one stage in this process and print its JSON")
     args = parser.parse_args()

@@ -4,7 +4,8 @@
 `LOGVIZ_SOURCES` log folders, separated by the OS path separator; default: whichever of
                  `~/.claude/projects`, `~/.codex/sessions`, `~/.gemini/tmp` hold logs, else the demo corpus
 `LOGVIZ_MODEL`   a sentence-transformers model name or path; default the bundled all-MiniLM-L6-v2
-`LOGVIZ_EMBED_PRECISION`  fp32 (default) or bf16 (about 1.8x faster where the CPU has native bf16)
+`LOGVIZ_EMBED_PRECISION`  fp32 (default), bf16 (where the CPU has native bf16) or int8 (ONNX Runtime);
+                 both faster than fp32 on CPU, see BENCHMARKS.md
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ def lancedb_path() -> Path:
 
 def layouts_path() -> Path:
     return home() / "layouts"
+
+
+def models_path() -> Path:
+    """Models derived here from the configured one (the int8 ONNX export)."""
+    return home() / "models"
 
 
 def default_sources() -> list[Path]:

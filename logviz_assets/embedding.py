@@ -3,14 +3,19 @@
 Hugging Face's offline switches are set before the model loads, so a missing model is a
 clear error here instead of a download attempt at run time.
 
-Precision (`LOGVIZ_EMBED_PRECISION`, default `fp32`):
+Precision (`LOGVIZ_EMBED_PRECISION`, default `fp32`); BENCHMARKS.md has the figures:
 
 - `fp32`: the model as shipped.
-- `bf16`: the model's weights cast to bfloat16. On a CPU with native bf16 instructions
-  (`avx512_bf16` or `amx_bf16`) this is about 3.5x faster than fp32 for all-MiniLM-L6-v2,
-  with a mean cosine of 0.9999 to the fp32 vectors (see BENCHMARKS.md). Where the CPU has
-  no native bf16 it would be slower than fp32, so the embedder falls back to fp32 and
-  says so in `precision`. Vectors are still returned as float32 unit vectors.
+- `bf16`: the model's weights cast to bfloat16, where the CPU has native bf16 instructions
+  (`avx512_bf16` or `amx_bf16`): vectors within a cosine of 0.9999 of fp32. Without them it
+  would be slower than fp32, so the embedder falls back to fp32 and says so in `precision`.
+- `int8`: the transformer exported to ONNX and quantised to int8 on first use
+  (`onnx_int8.py`): the fastest on CPU, with vectors within a mean cosine of about 0.99.
+  Activations are quantised per batch, so a text's vector also moves a little (cosine
+  above 0.97) with the other texts of its batch.
+
+All three return float32 unit vectors of the same model, and vectors are keyed by model
+only: changing the precision does not re-embed what is already embedded.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ import numpy as np
 
 from logviz_assets import config
 from logviz_assets.config import resolve_model_path
+from logviz_assets.onnx_int8 import OnnxInt8Encoder
 
 log = logging.getLogger(__name__)
-PRECISIONS = ("fp32", "bf16")
+PRECISIONS = ("fp32", "bf16", "int8")
+# Small batches are faster on CPU: less padding, and activations that stay in cache.
+DEFAULT_BATCH_SIZE = 16
 
 
 def cpu_has_native_bf16() -> bool:
@@ -54,7 +62,9 @@ def bf16_supported(device: str) -> bool:
 class TextEmbedder:
     """Encodes texts into unit-length float32 vectors, in batches."""
 
-    def __init__(self, model: str, batch_size: int = 64, device: str = "cpu", precision: str | None = None) -> None:
+    def __init__(
+        self, model: str, batch_size: int = DEFAULT_BATCH_SIZE, device: str = "cpu", precision: str | None = None
+    ) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
@@ -63,6 +73,7 @@ class TextEmbedder:
             raise ValueError(f"embedding precision {requested!r} is not one of {', '.join(PRECISIONS)}")
         self.requested_precision = requested
         self.precision = requested  # what actually runs, settled when the model loads
+        self._int8: OnnxInt8Encoder | None = None
 
     @cached_property
     def model(self):
@@ -86,6 +97,12 @@ class TextEmbedder:
             else:
                 log.warning("bf16 embedding asked for, but %s has no native bf16: using fp32", self.device)
                 self.precision = "fp32"
+        if self.requested_precision == "int8":
+            if self.device == "cpu":
+                self._int8 = OnnxInt8Encoder(model, config.models_path())
+            else:
+                log.warning("int8 embedding runs on the CPU only, not on %s: using fp32", self.device)
+                self.precision = "fp32"
         return model
 
     @property
@@ -96,6 +113,8 @@ class TextEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model
+        if self._int8 is not None:
+            return self._int8.encode(texts, self.batch_size)
         if self.precision == "fp32":
             vectors = model.encode(
                 texts,

@@ -1,15 +1,19 @@
 """Load: bring the RecordStore up to date with the log files, reading only what changed.
 
-The DuckDB file is opened three times at most per batch (plan, write, finish) and never
-while files are parsed, so the API's readers get in between batches.
+The DuckDB file is opened once to plan and once per batch of records (once in all when
+nothing changed), and never while files are parsed, so the API's readers get in between batches. When there is a lot
+to read, files are parsed in worker processes while this one writes the batches before.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +27,11 @@ from logviz_assets.record import ParseState, Reject
 from logviz_assets.sources import HEAD_CHECK_BYTES, Change, FoundFile, KnownFile, classify, head_hash, scan
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+ReadJob = tuple[FoundFile, Change, KnownFile | None, tuple[int, int, str | None] | None]
 log = logging.getLogger(__name__)
+
+# Below this much to read, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 
 
 @dataclass
@@ -45,8 +53,14 @@ def load(
     connect: Connect,
     batch_records: int = 50_000,
     progress: Callable[[str], None] = log.info,
+    workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> LoadReport:
-    """Read new and grown log files below `roots` into the store; mark vanished ones."""
+    """Read new and grown log files below `roots` into the store; mark vanished ones.
+
+    `workers` parse files in other processes (default: one per CPU, at most 4) when the
+    files hold at least `parallel_min_bytes` to read; the writes stay in this process.
+    """
     started = time.perf_counter()
     report = LoadReport()
     with connect() as con:
@@ -61,8 +75,13 @@ def load(
     pending: list[store.FileWrite] = []
     pending_records = 0
     to_read = plan.to_read
-    for index, (change, file) in enumerate(to_read, start=1):
-        write = _read(file, change, known.get(file.path), resume.get(file.path))
+    jobs = [(file, change, known.get(file.path), resume.get(file.path)) for change, file in to_read]
+    size = sum(_bytes_to_read(job) for job in jobs)
+    workers = default_workers() if workers is None else workers
+    workers = workers if size >= parallel_min_bytes and len(jobs) > 1 else 1
+    if workers > 1:
+        progress(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes")
+    for index, ((_, change, _, _), write) in enumerate(zip(jobs, _read_all(jobs, workers), strict=True), start=1):
         report.files_read += 1
         report.records_read += len(write.records)
         report.rejects += len(write.rejects)
@@ -75,12 +94,14 @@ def load(
             report.runs_linked += _flush(connect, pending)
             progress(f"loaded {index}/{len(to_read)} files, {report.records_read} records read")
             pending, pending_records = [], 0
-    if pending:
-        report.runs_linked += _flush(connect, pending)
 
-    with connect() as con:
-        store.mark_vanished(con, plan.vanished)
-        (report.records_total,) = con.execute("SELECT count(*) FROM records").fetchone()
+    report.records_total = before
+    if jobs or plan.vanished:
+        with connect() as con:  # the last batch and the vanished files, in one opening
+            if pending:
+                report.runs_linked += store.write_files(con, pending)
+            store.mark_vanished(con, plan.vanished)
+            (report.records_total,) = con.execute("SELECT count(*) FROM records").fetchall()[0]
     report.records_added = report.records_total - before
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
@@ -88,6 +109,35 @@ def load(
         f"{report.rejects} rejects in {report.seconds}s"
     )
     return report
+
+
+def default_workers() -> int:
+    configured = os.environ.get("LOGVIZ_LOAD_WORKERS", "").strip()
+    return max(1, int(configured)) if configured else min(4, os.cpu_count() or 1)
+
+
+def _bytes_to_read(job: ReadJob) -> int:
+    file, change, _, resume = job
+    return file.size - resume[0] if change is Change.GROWN and resume else file.size
+
+
+def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
+    """Each job's FileWrite, in job order."""
+    if workers <= 1:
+        yield from (_read(*job) for job in jobs)
+        return
+    # Spawned, not forked: the caller may be a Dagster run or the API, with threads of its own.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        # A bounded window of files in flight, so parsed records cannot pile up in memory
+        # faster than the batches are written.
+        window: deque[Future[store.FileWrite]] = deque()
+        for job in jobs:
+            window.append(pool.submit(_read, *job))
+            if len(window) >= 4 * workers:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()
 
 
 def _flush(connect: Connect, writes: list[store.FileWrite]) -> int:
@@ -126,6 +176,7 @@ def _read(
         lines=result.end_line,
         parser_state=state.dumps(),
         records=result.records,
+        text_hashes=store.record_text_hashes(result.records),
         rejects=result.rejects,
         replace=change is not Change.GROWN,
     )

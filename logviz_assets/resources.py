@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from logviz_assets import config, store
-from logviz_assets.embedding import TextEmbedder
+from logviz_assets.embedding import DEFAULT_BATCH_SIZE, TextEmbedder
 from logviz_assets.projection import LayoutStore
 from logviz_assets.sources import FoundFile, scan
 from logviz_assets.vectors import VectorTable
@@ -39,9 +39,11 @@ class Embedder(ConfigurableResource):
     """The embedding model, loaded once per process and only from disk."""
 
     model: str = Field(description="A sentence-transformers model name or folder.")
-    batch_size: int = Field(default=64, description="Texts per forward pass.")
+    batch_size: int = Field(default=DEFAULT_BATCH_SIZE, description="Texts per forward pass.")
     chunk_texts: int = Field(default=2048, description="Texts embedded and written per step (bounds memory).")
-    precision: str = Field(default="fp32", description="fp32, or bf16 where the CPU has native bf16 (else fp32).")
+    precision: str = Field(
+        default="fp32", description="fp32; bf16 where the CPU has native bf16 (else fp32); int8 through ONNX Runtime."
+    )
 
     _embedder: TextEmbedder | None = PrivateAttr(default=None)
 

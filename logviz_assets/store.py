@@ -135,20 +135,22 @@ class FileWrite:
     lines: int
     parser_state: str
     records: list[Record]
+    text_hashes: list[str]  # one per record, see `record_text_hashes`
     rejects: list[Reject]
     replace: bool  # new or rewritten: drop what the file held before
 
 
-def records_table(records: Iterable[Record]) -> pa.Table:
-    """Records as an Arrow table, each with the hash of the text it will be embedded as."""
-    columns: dict[str, list] = {name: [] for name in _STORED_COLUMNS}
-    for record in records:
-        values = record.__dict__
-        for name in RECORD_COLUMNS:
-            columns[name].append(values[name])
-        text = embed_text(record.kind, record.text, record.tool_name, record.tool_args, record.is_error)
-        columns["text_hash"].append(text_hash(text))
+def records_table(rows: Iterable[tuple[Record, str]]) -> pa.Table:
+    """(record, text hash) pairs as an Arrow table in the stored column order."""
+    rows = list(rows)
+    columns = {name: [getattr(record, name) for record, _ in rows] for name in RECORD_COLUMNS}
+    columns["text_hash"] = [hash_ for _, hash_ in rows]
     return pa.table(columns)
+
+
+def record_text_hashes(records: Iterable[Record]) -> list[str]:
+    """The hash of the text each record will be embedded as (computed at read time, in parallel)."""
+    return [text_hash(embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)) for r in records]
 
 
 def _select_list(columns: Iterable[str]) -> str:
@@ -173,10 +175,10 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
             con.execute("DELETE FROM rejects WHERE source_file IN (SELECT path FROM replaced_paths)")
             con.unregister("replaced_paths")
         # One record id can only be written once per statement: the last occurrence wins.
-        latest: dict[str, Record] = {}
+        latest: dict[str, tuple[Record, str]] = {}
         for write in writes:
-            for record in write.records:
-                latest[record.record_id] = record
+            for record, hash_ in zip(write.records, write.text_hashes, strict=True):
+                latest[record.record_id] = (record, hash_)
         if latest:
             con.register("batch_records", records_table(latest.values()))
             con.execute(
@@ -213,7 +215,7 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
         )
         con.unregister("batch_files")
         # In the same transaction, so a crash between batches leaves no half-finished run behind.
-        complete_runs(con, sorted({r.run_id for r in latest.values()}))
+        complete_runs(con, sorted({r.run_id for r, _ in latest.values()}))
         linked = link_spawned_runs(con)
         con.commit()
         return linked
@@ -293,16 +295,25 @@ def complete_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
         WHERE records.kind = 'run' AND records.run_id = s.run_id
         """
     )
+    # Most touched runs have their title already; only the others need the (wide) text column.
+    untitled_runs = con.execute(
+        "SELECT run_id FROM records WHERE kind = 'run' AND text IS NULL AND run_id IN (SELECT run_id FROM touched_runs)"
+    ).fetchall()
+    con.unregister("touched_runs")
+    if not untitled_runs:
+        return
+    con.register("untitled_runs", pa.table({"run_id": [run_id for (run_id,) in untitled_runs]}))
     untitled = con.execute(
         """
         SELECT r.record_id, arg_min(m.text, m.seq)
         FROM records AS r JOIN records AS m ON m.run_id = r.run_id
-        WHERE r.kind = 'run' AND r.text IS NULL AND r.run_id IN (SELECT run_id FROM touched_runs)
+        WHERE r.kind = 'run' AND r.text IS NULL AND r.run_id IN (SELECT run_id FROM untitled_runs)
+          AND m.run_id IN (SELECT run_id FROM untitled_runs)
           AND m.kind = 'message' AND m.role = 'user' AND m.text IS NOT NULL AND m.text <> ''
         GROUP BY r.record_id
         """
     ).fetchall()
-    con.unregister("touched_runs")
+    con.unregister("untitled_runs")
     if untitled:
         titles = [text for _, text in untitled]
         hashes = [text_hash(embed_text("run", text)) for text in titles]

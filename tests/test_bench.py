@@ -7,6 +7,7 @@ only keeps the scripts working as the code under them changes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,13 @@ def test_projection(indexed: tuple[Path, Path]) -> None:
     assert "projection.fit (logviz)" in out
 
 
+def test_projection_scale(indexed: tuple[Path, Path]) -> None:
+    _, home = indexed
+    # A sample under UMAP's minimum: the linear layout, so no numba compile in the test suite.
+    out = run("bench/projection_scale.py", "--home", str(home), "--points", "40", "--fit-sample-size", "19")
+    assert re.search(r"synthetic vectors\s*\|\s*40\s*\|\s*19\s*\|\s*21\s*\|", out), out
+
+
 def test_precision(samples_dir: Path) -> None:
-    out = run("bench/precision.py", "--texts", "8", "--rounds", "1", "--batch-size", "8", "--skip-onnx")
-    assert "TextEmbedder bf16" in out and "min cosine" in out
+    out = run("bench/precision.py", "--texts", "12", "--rounds", "1", "--batch-size", "8")
+    assert "TextEmbedder bf16" in out and "TextEmbedder int8" in out and "top-10 overlap" in out

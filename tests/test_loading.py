@@ -501,3 +501,53 @@ def test_load_after_a_crash_converges_on_a_clean_load(
     runs = "SELECT record_id, parent_id, text, text_hash, ts_start, ts_end FROM records WHERE kind = 'run' ORDER BY 1"
     assert query(crashed, runs) == query(clean, runs)
     assert after == fresh
+
+
+def test_parallel_load_writes_what_a_serial_load_writes(tmp_path: Path, samples_dir: Path) -> None:
+    # Every format's samples, read by two worker processes (the size threshold lowered to 0).
+    serial, parallel = tmp_path / "serial.duckdb", tmp_path / "parallel.duckdb"
+    one = load(samples_dir, serial, workers=1)
+    two = load(samples_dir, parallel, workers=2, parallel_min_bytes=0)
+
+    assert one.files_read == two.files_read > 10 and one.records_added == two.records_added > 1000
+    assert one.formats == two.formats
+    assert dump(serial) == dump(parallel)
+
+
+def test_parallel_load_of_grown_files_resumes_where_the_last_read_stopped(tmp_path: Path, samples_dir: Path) -> None:
+    logs = tmp_path / "logs"
+    shutil.copytree(samples_dir / "claude-code", logs, ignore=shutil.ignore_patterns("agent-aac57f5.jsonl"))
+    donor = lines_of(samples_dir / "claude-code" / "agent-aac57f5.jsonl")
+    targets = [logs / "tool_heavy.jsonl", logs / f"{FUM}.jsonl"]
+    cut = {t: lines_of(t) for t in targets}
+    for target, lines in cut.items():
+        target.write_text("".join(lines[: len(lines) // 2]))
+    db = tmp_path / "records.duckdb"
+    load(logs, db, workers=2, parallel_min_bytes=0)
+
+    for target, lines in cut.items():
+        target.write_text("".join(lines))
+    (logs / "donor.jsonl").write_text("".join(donor))
+    report = load(logs, db, workers=2, parallel_min_bytes=0)
+
+    assert report.plan["grown"] == 2 and report.plan["new"] == 1 and report.files_read == 3
+    want = expected_files(sorted(logs.rglob("*.jsonl")))
+    assert kinds(db) == want
+    assert query(db, "SELECT count(*) = count(DISTINCT record_id) FROM records")[0][0]
+
+
+def test_rejects_found_by_worker_processes_are_written(logs: Path, tmp_path: Path) -> None:
+    with (logs / "tool_heavy.jsonl").open("a") as handle:
+        handle.write('{"type": "assistant", "message": {"content": [\n')
+    (logs / "notes.jsonl").write_text("just some notes\n")
+    serial, parallel = tmp_path / "serial.duckdb", tmp_path / "parallel.duckdb"
+    load(logs, serial, workers=1)
+    report = load(logs, parallel, workers=2, parallel_min_bytes=0)
+
+    rejects = query(parallel, "SELECT source_file, source_line FROM rejects ORDER BY 1")
+    assert rejects == [
+        (str(logs / "notes.jsonl"), None),
+        (str(logs / "tool_heavy.jsonl"), len(lines_of(logs / "tool_heavy.jsonl"))),
+    ]
+    assert report.rejects == 2
+    assert dump(serial) == dump(parallel)

@@ -9,6 +9,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from api import queries
+from api.cache import etag_of, store_version
 from api.models import (
     Point,
     Points,
@@ -22,6 +23,7 @@ from api.models import (
     TrajectoryStep,
 )
 from api.queries import PointFilter, Searcher
+from logviz_assets import config
 
 router = APIRouter(tags=["map"])
 
@@ -57,26 +59,39 @@ def searcher(request: Request) -> Searcher:
     responses={200: {"content": {ARROW_TYPE: {}}, "description": "JSON, or Arrow IPC stream when asked for"}},
 )
 def points(
+    request: Request,
     flt: Filter,
     format: Annotated[Literal["json", "arrow"] | None, Query(description="Overrides the Accept header.")] = None,
     limit: Annotated[int | None, Query(ge=1, le=MAX_ROWS, description="At most this many points.")] = None,
     offset: Annotated[int, Query(ge=0, le=MAX_ROWS, description="Skip this many points first.")] = 0,
     accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Every step as a point: id, x, y and the fields to colour and filter by.
 
     Records loaded but not yet indexed come back with `pending: true` and no coordinates.
     Ask for Arrow (`format=arrow` or `Accept: application/vnd.apache.arrow.stream`) for large maps.
+    The response has an ETag that changes when the store does: send it back in
+    `If-None-Match` to get a 304 while the map is unchanged.
     """
     wants_arrow = format == "arrow" or (format is None and accept is not None and ARROW_TYPE in accept)
-    if wants_arrow:
-        table = queries.points_table(flt, limit, offset)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        return Response(sink.getvalue().to_pybytes(), media_type=ARROW_TYPE)
-    # Serialised by DuckDB: validating 100k points through pydantic would cost more than the query.
-    return Response(queries.points_json(flt, limit, offset), media_type="application/json")
+    media_type = ARROW_TYPE if wants_arrow else "application/json"
+    key = (store_version(config.duckdb_path()), media_type, repr(flt), limit, offset)
+    headers = {"ETag": etag_of(key), "Cache-Control": "no-cache"}
+    if if_none_match == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+
+    def body() -> bytes:
+        if wants_arrow:
+            table = queries.points_table(flt, limit, offset)
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            return sink.getvalue().to_pybytes()
+        # Serialised by DuckDB: validating 100k points through pydantic would cost more than the query.
+        return queries.points_json(flt, limit, offset)
+
+    return Response(request.app.state.points_cache.get(key, body), media_type=media_type, headers=headers)
 
 
 @router.get("/records/{record_id}", response_model=Record, responses={404: {"description": "Unknown record id"}})

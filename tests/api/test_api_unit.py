@@ -716,3 +716,34 @@ def test_points_offset_works_without_limit(client: TestClient) -> None:
     rest = get_ok(client, "/points", offset=5)
     assert rest["count"] == everything["count"] - 5
     assert [p["id"] for p in rest["points"]] == [p["id"] for p in everything["points"][5:]]
+
+
+def test_points_carry_an_etag_that_changes_only_with_the_store(
+    client: TestClient, store: BuiltStore, samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(store.home, home)
+    monkeypatch.setenv("LOGVIZ_HOME", str(home))
+    first = client.get("/points")
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and etag
+
+    unchanged = client.get("/points", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == etag
+    assert client.get("/points", params={"format": "arrow"}).headers["etag"] != etag
+    assert client.get("/points", params={"kind": "tool_call"}).headers["etag"] != etag
+    assert client.get("/points", params={"limit": 5}).headers["etag"] != etag
+
+    clone = clone_session(samples_dir / "claude-code" / FUM_SESSION, str(uuid.uuid4()), tmp_path / "more")
+    writer = subprocess.run(
+        [sys.executable, "-c", WRITER, str(clone.parent), str(home / "records.duckdb")],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert writer.returncode == 0, writer.stderr
+    changed = client.get("/points", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    added = sum(expected_counts([clone]).values())
+    assert changed.json()["count"] == first.json()["count"] + added == duck_count(home / "records.duckdb")

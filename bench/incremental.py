@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--new-share", type=float, default=0.01)
-    parser.add_argument("--precision", default="bf16")
+    parser.add_argument("--precision", default="int8")
     parser.add_argument("--baseline-texts", type=int, default=500)
     parser.add_argument("--skip-umap-baseline", action="store_true")
     parser.add_argument("--atlas-python", default="/tmp/atlas-venv/bin/python")
@@ -76,6 +77,7 @@ def main() -> None:
 
     print_machine("incremental Load and Index")
     stores = Stores(args.home)
+    os.environ.setdefault("LOGVIZ_HOME", str(args.home))  # where the int8 export is kept
     embedder = TextEmbedder(model_name(), precision=args.precision)
     with stores.read() as con:
         (records,) = con.execute("SELECT count(*) FROM records").fetchone()

@@ -3,7 +3,8 @@
     python bench/load.py [--records 100000] [--small-files 10] [--large-files 10000]
 
 1. Load (`loading.load` into a fresh DuckDB file) of the real Claude Code samples as they
-   are, and of a generated corpus of `--records` records; baseline in the same run: only
+   are, and of a generated corpus of `--records` records, in one process and (above
+   `loading.PARALLEL_MIN_BYTES`) with the default worker processes; baseline in the same run: only
    reading the same files and `json.loads` of every line (the floor any JSONL loader pays).
 2. One session file grows by a few turns; a Load of a corpus of `--small-files` files vs
    one of `--large-files` files (three rounds each, median), plus a Load with nothing new.
@@ -47,12 +48,12 @@ def json_floor(root: Path) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-def full_load(root: Path, work: Path) -> tuple[float, int, int]:
+def full_load(root: Path, work: Path, workers: int | None = None) -> tuple[float, int, int]:
     from logviz_assets.loading import load
 
     stores = Stores(work)
     started = time.perf_counter()
-    report = load([root], stores.write, progress=quiet)
+    report = load([root], stores.write, progress=quiet, workers=workers)
     return time.perf_counter() - started, report.records_added, report.files_read
 
 
@@ -67,7 +68,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.corpus import generate, grow_session, load_templates
-    from logviz_assets.loading import load
+    from logviz_assets.loading import PARALLEL_MIN_BYTES, default_workers, load
 
     print_machine("load")
     work = Path(tempfile.mkdtemp(prefix="logviz-bench-load-"))
@@ -80,12 +81,23 @@ def main() -> None:
         rows = []
         for label, root in (("real Claude Code samples", SAMPLES / "claude-code"), ("generated corpus", corpus)):
             floor_s, size = json_floor(root)
-            seconds, records, files = full_load(root, work / f"store-{len(rows)}")
-            rows.append(
-                [label, files, size / 2**20, records, seconds, records / seconds, size / 2**20 / seconds, floor_s]
-            )
+            parallel = default_workers() if size >= PARALLEL_MIN_BYTES else 1
+            for workers in sorted({1, parallel}):
+                seconds, records, files = full_load(root, work / f"store-{len(rows)}", workers)
+                mib = size / 2**20
+                rows.append([label, files, mib, workers, records, seconds, records / seconds, mib / seconds, floor_s])
         table(
-            ["corpus", "files", "MiB", "records", "Load s", "records/s", "MiB/s", "read+json.loads s (floor)"],
+            [
+                "corpus",
+                "files",
+                "MiB",
+                "processes",
+                "records",
+                "Load s",
+                "records/s",
+                "MiB/s",
+                "read+json.loads s (floor)",
+            ],
             rows,
             title="full Load into a fresh store",
         )

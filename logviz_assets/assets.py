@@ -67,10 +67,11 @@ def records(context: AssetExecutionContext, sources: LogSources, record_store: D
 def embeddings(
     context: AssetExecutionContext, record_store: DuckDBResource, vector_store: VectorStore, embedder: Embedder
 ) -> MaterializeResult:
+    model = embedder.embedder()
     report = embed_missing(
         partial(reader, record_store),
         vector_store.table(),
-        embedder.embedder(),
+        model,
         chunk_texts=embedder.chunk_texts,
         progress=context.log.info,
     )
@@ -82,6 +83,8 @@ def embeddings(
             "batches": report.batches,
             "texts_per_second": report.texts_per_second,
             "model": report.model,
+            # What ran: a bf16 request falls back to fp32 on a CPU without native bf16.
+            "precision": model.precision,
             "seconds": report.seconds,
         }
     )

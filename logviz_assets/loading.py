@@ -129,15 +129,33 @@ def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
     # Spawned, not forked: the caller may be a Dagster run or the API, with threads of its own.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        # A bounded window of files in flight, so parsed records cannot pile up in memory
+        # A bounded window of tasks in flight, so parsed records cannot pile up in memory
         # faster than the batches are written.
-        window: deque[Future[store.FileWrite]] = deque()
-        for job in jobs:
-            window.append(pool.submit(_read, *job))
+        window: deque[Future[list[store.FileWrite]]] = deque()
+        for task in _tasks(jobs):
+            window.append(pool.submit(_read_task, task))
             if len(window) >= 4 * workers:
-                yield window.popleft().result()
+                yield from window.popleft().result()
         while window:
-            yield window.popleft().result()
+            yield from window.popleft().result()
+
+
+def _tasks(jobs: list[ReadJob], task_bytes: int = 8 * 1024 * 1024, task_files: int = 64) -> Iterator[list[ReadJob]]:
+    """Consecutive jobs grouped so that many small files do not cost a round trip each."""
+    task: list[ReadJob] = []
+    size = 0
+    for job in jobs:
+        task.append(job)
+        size += _bytes_to_read(job)
+        if size >= task_bytes or len(task) >= task_files:
+            yield task
+            task, size = [], 0
+    if task:
+        yield task
+
+
+def _read_task(jobs: list[ReadJob]) -> list[store.FileWrite]:
+    return [_read(*job) for job in jobs]
 
 
 def _flush(connect: Connect, writes: list[store.FileWrite]) -> int:

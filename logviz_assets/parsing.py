@@ -34,11 +34,12 @@ def sniff(path: Path) -> LogFormat | None:
     return detect_format(head, str(path))
 
 
-def complete_lines(path: Path, offset: int, first_line: int) -> Iterator[tuple[int, str, int]]:
-    """(line number, text, offset after the line) for each whole line from `offset`.
+def complete_lines(path: Path, offset: int, first_line: int) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, raw line, offset after the line) for each whole line from `offset`.
 
     A last line without its newline is not yielded: the agent may still be writing it,
-    and the next read starts at its first byte.
+    and the next read starts at its first byte. Lines stay bytes: the parser decodes only
+    those it needs.
     """
     with path.open("rb") as handle:
         handle.seek(offset)
@@ -49,7 +50,7 @@ def complete_lines(path: Path, offset: int, first_line: int) -> Iterator[tuple[i
                 return
             line_no += 1
             position += len(raw)
-            yield line_no, raw.decode("utf-8", errors="replace"), position
+            yield line_no, raw, position
 
 
 def read_file(
@@ -80,10 +81,10 @@ def read_file(
         result.state = dict(state or {})
         positions: dict[int, int] = {}
 
-        def lines() -> Iterator[tuple[int, str]]:
-            for line_no, text, end in complete_lines(path, offset, line):
+        def lines() -> Iterator[tuple[int, bytes]]:
+            for line_no, raw, end in complete_lines(path, offset, line):
                 positions["line"], positions["offset"] = line_no, end
-                yield line_no, text
+                yield line_no, raw
 
         _collect(fmt.parse_lines(lines(), ctx, result.state), result, ctx)
         result.end_line = positions.get("line", line)

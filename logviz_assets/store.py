@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import duckdb
@@ -140,16 +140,40 @@ class FileWrite:
     replace: bool  # new or rewritten: drop what the file held before
 
 
+def _arrow_type(annotation: str) -> pa.DataType:
+    return {"int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}.get(
+        annotation.split("|")[0].strip(), pa.string()
+    )
+
+
+# Timestamps stay ISO text until the INSERT casts them, as DuckDB parses offsets and "Z" alike.
+RECORDS_SCHEMA = pa.schema(
+    [(f.name, _arrow_type(str(f.type))) for f in fields(Record)] + [pa.field("text_hash", pa.string())]
+)
+
+
 def records_table(rows: Iterable[tuple[Record, str]]) -> pa.Table:
-    """(record, text hash) pairs as an Arrow table in the stored column order."""
+    """(record, text hash) pairs as an Arrow table in the stored column order.
+
+    A parser's stray value type (a float token count, say) is cast rather than failing the load.
+    """
     rows = list(rows)
-    columns = {name: [getattr(record, name) for record, _ in rows] for name in RECORD_COLUMNS}
-    columns["text_hash"] = [hash_ for _, hash_ in rows]
-    return pa.table(columns)
+    columns = [[getattr(record, name) for record, _ in rows] for name in RECORD_COLUMNS]
+    columns.append([hash_ for _, hash_ in rows])
+    return pa.Table.from_arrays(
+        [_array(values, f.type) for values, f in zip(columns, RECORDS_SCHEMA, strict=True)], schema=RECORDS_SCHEMA
+    )
+
+
+def _array(values: list, type_: pa.DataType) -> pa.Array:
+    try:
+        return pa.array(values, type=type_)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        return pa.array(values).cast(type_, safe=False)
 
 
 def record_text_hashes(records: Iterable[Record]) -> list[str]:
-    """The hash of the text each record will be embedded as (computed at read time, in parallel)."""
+    """The hash of the text each record will be embedded as (computed where the file is read)."""
     return [text_hash(embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)) for r in records]
 
 

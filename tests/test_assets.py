@@ -171,6 +171,7 @@ def test_first_materialization_loads_embeds_and_places_everything(world: World, 
     assert table.text_hashes(MODEL) == hashes
     assert first.meta("embeddings")["texts_embedded"] == len(hashes)
     assert first.meta("embeddings")["texts_already_embedded"] == 0
+    assert first.meta("embeddings")["precision"] == "fp32"
 
     assert set(first.points_after) == hashes
     assert first.meta("projection")["points_placed"] == len(hashes)

@@ -305,10 +305,10 @@ def test_rewrite_is_one_transaction(logs: Path, db: Path, monkeypatch: pytest.Mo
     before = dump(db)
     target.write_text("".join(lines_of(target)[:15]))
 
-    def broken(records):
+    def broken(con, run_ids):  # fails after the DELETE and the INSERT of the rewritten file
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "records_table", broken)
+    monkeypatch.setattr(store, "complete_runs", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         load(logs, db)
     assert dump(db) == before  # the DELETE of the old rows was rolled back with the failed insert

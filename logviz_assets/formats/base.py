@@ -55,33 +55,37 @@ class JsonlFormat(LogFormat):
     # Lines that cannot make a record may be passed over without decoding them, which is
     # most of the cost of a load: a whole JSON object (`{...}`) in which this pattern does
     # not occur is skipped. A broken line still fails the `{...}` test and is rejected.
-    useful_line: re.Pattern[str] | None = None
+    useful_line: re.Pattern[bytes] | None = None
 
-    def parse_lines(self, lines: Iterable[tuple[int, str]], ctx: FileContext, state: dict[str, Any]) -> Iterator[Item]:
-        """Decode each (line number, text) and hand objects to `parse_event`."""
-        for line_no, text in lines:
-            stripped = text.strip()
+    def parse_lines(
+        self, lines: Iterable[tuple[int, bytes]], ctx: FileContext, state: dict[str, Any]
+    ) -> Iterator[Item]:
+        """Decode each (line number, raw line) and hand objects to `parse_event`."""
+        for line_no, raw in lines:
+            stripped = raw.strip()
             if not stripped:
                 continue
             if (
                 self.useful_line is not None
-                and stripped[0] == "{"
-                and stripped[-1] == "}"
+                and stripped[:1] == b"{"
+                and stripped[-1:] == b"}"
                 and not self.useful_line.search(stripped)
             ):
                 continue
             try:
                 event = _decode_line(stripped)
             except json.JSONDecodeError as err:
-                yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", self.name, text)
+                yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", self.name, _text(raw))
                 continue
             if not isinstance(event, dict):
-                yield reject(ctx, line_no, f"expected a JSON object, got {type(event).__name__}", self.name, text)
+                yield reject(ctx, line_no, f"expected a JSON object, got {type(event).__name__}", self.name, _text(raw))
                 continue
             try:
                 yield from self.parse_event(event, line_no, ctx, state)
             except (KeyError, TypeError, ValueError, AttributeError) as err:
-                yield reject(ctx, line_no, f"unexpected event shape: {type(err).__name__}: {err}", self.name, text)
+                yield reject(
+                    ctx, line_no, f"unexpected event shape: {type(err).__name__}: {err}", self.name, _text(raw)
+                )
 
     @abstractmethod
     def parse_event(
@@ -127,13 +131,22 @@ def tidied(items: Iterable[Item]) -> Iterator[Item]:
         yield item
 
 
-def _decode_line(text: str) -> Any:
+def _text(raw: bytes) -> str:
+    # A line that is not valid UTF-8 is read with replacement characters, not rejected for it.
+    return raw.decode("utf-8", errors="replace")
+
+
+def _decode_line(raw: bytes) -> Any:
     """One JSON line; orjson is several times faster, json.loads takes what orjson refuses
     (NaN, Infinity) and words the error when both fail."""
     try:
-        return orjson.loads(text)
+        return orjson.loads(raw)
     except orjson.JSONDecodeError:
-        return json.loads(text)
+        text = _text(raw)
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            return json.loads(text)
 
 
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: Any = None) -> Reject:

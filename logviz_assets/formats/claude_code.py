@@ -53,7 +53,7 @@ def tool_call_record_id(run_id: str, tool_use_id: str) -> str:
 class ClaudeCode(JsonlFormat):
     name = NAME
     # Only user and assistant lines make records; two thirds of a transcript is `progress`.
-    useful_line = re.compile(r'"type"\s*:\s*"(?:user|assistant)"')
+    useful_line = re.compile(rb'"type"\s*:\s*"(?:user|assistant)"')
 
     def detect(self, head: bytes, path: str) -> bool:
         event = first_json_line(head)

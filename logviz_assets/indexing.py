@@ -188,7 +188,8 @@ def place_points(
         if not hashes:
             return report
         progress(f"fitting a layout on {len(hashes)} points (sample of at most {fit_sample_size})")
-        reducer, fitted, coords = projection.fit(matrix, fit_sample_size, random_state)
+        previous = np.array([old_points.get(h, (np.nan, np.nan)) for h in hashes], dtype=np.float64)
+        reducer, fitted, coords = projection.fit(matrix, fit_sample_size, random_state, previous)
         shared = [i for i, h in enumerate(hashes) if h in old_points]
         if shared:  # keep the map a person knows: move the new layout onto the old one
             old = np.array([old_points[hashes[i]] for i in shared])

@@ -47,7 +47,8 @@ class LinearReducer:
         return (vectors - self.mean_) @ self.components_
 
 
-def make_reducer(n_points: int, random_state: int | None = None):
+def make_reducer(n_points: int, random_state: int | None = None, init: np.ndarray | None = None):
+    """UMAP for real maps, the linear reducer for tiny ones; `init` starts UMAP from given coordinates."""
     if n_points < MIN_POINTS_FOR_UMAP:
         return LinearReducer()
     import umap
@@ -59,28 +60,55 @@ def make_reducer(n_points: int, random_state: int | None = None):
         min_dist=0.1,
         random_state=random_state,
         low_memory=True,
+        init="spectral" if init is None else init,
     )
 
 
 def fit(
-    vectors: np.ndarray, sample_size: int, random_state: int | None = None
+    vectors: np.ndarray,
+    sample_size: int,
+    random_state: int | None = None,
+    previous: np.ndarray | None = None,
 ) -> tuple[object, np.ndarray, np.ndarray]:
     """Fit a reducer on all vectors, or on a random sample of them when there are more.
 
     Returns (reducer, indices fitted on, coordinates of every vector). Above
     `sample_size` points a full UMAP fit costs more memory and time than it is worth;
     the rest are placed by `transform`, as later points are.
+
+    `previous` (one row per vector, NaN where a vector had no point) starts the fit from
+    the map a person already knows, so a refit rearranges it as little as the data lets it.
     """
     n = len(vectors)
     rng = np.random.default_rng(random_state)
     fitted = np.sort(rng.choice(n, size=sample_size, replace=False)) if n > sample_size else np.arange(n)
-    reducer = make_reducer(len(fitted), random_state)
+    init = None if previous is None else starting_coordinates(vectors[fitted], previous[fitted])
+    reducer = make_reducer(len(fitted), random_state, init)
     coords = np.empty((n, 2), dtype=np.float64)
     coords[fitted] = reducer.fit_transform(vectors[fitted])
     rest = np.setdiff1d(np.arange(n), fitted, assume_unique=True)
     if len(rest):
         coords[rest] = place(reducer, vectors[rest])
     return reducer, fitted, coords
+
+
+def starting_coordinates(vectors: np.ndarray, previous: np.ndarray, batch: int = 4096) -> np.ndarray | None:
+    """`previous`, with each missing row taken from the most similar vector that has one.
+
+    None when too few rows have coordinates to start from, or they are all one point.
+    """
+    known = np.flatnonzero(np.isfinite(previous).all(axis=1))
+    if len(known) < MIN_POINTS_FOR_UMAP or np.ptp(previous[known], axis=0).min() <= 0:
+        return None
+    start = previous.astype(np.float64, copy=True)
+    missing = np.flatnonzero(~np.isfinite(previous).all(axis=1))
+    for i in range(0, len(missing), batch):
+        rows = missing[i : i + batch]
+        nearest = known[np.argmax(vectors[rows] @ vectors[known].T, axis=1)]
+        start[rows] = previous[nearest]
+    # Points sharing one start would stay stuck together; a little jitter parts them.
+    jitter = np.random.default_rng(0).normal(0.0, 1e-4 * np.ptp(start, axis=0).max(), start.shape)
+    return start + jitter
 
 
 def place(reducer: object, vectors: np.ndarray, batch: int = 20_000) -> np.ndarray:

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy.spatial import procrustes
 
 from logviz_assets import projection
 from logviz_assets.projection import LayoutStore, LinearReducer, align, fit, place, similarity_transform
@@ -235,3 +236,43 @@ def test_layout_store_gives_each_save_its_own_id_and_prunes_the_others(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{second.layout_id}.pkl", f"{second.layout_id}.json"])
     assert layouts.load(second.layout_id) is not None
     assert layouts.load(first.layout_id) is None and layouts.load(third.layout_id) is None
+
+
+def test_starting_coordinates_fill_a_missing_point_from_its_most_similar_neighbour() -> None:
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(30, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    previous = rng.normal(size=(30, 2))
+    vectors[7] = vectors[21] * 0.99 + 0.01 * vectors[3]  # 7 is most like 21
+    vectors[7] /= np.linalg.norm(vectors[7])
+    previous[7] = np.nan
+
+    start = projection.starting_coordinates(vectors, previous)
+
+    assert start is not None and np.isfinite(start).all()
+    np.testing.assert_allclose(start[7], previous[21], atol=1e-2)
+    known = np.arange(30) != 7
+    np.testing.assert_allclose(start[known], previous[known], atol=1e-2)
+
+
+def test_starting_coordinates_need_enough_known_points() -> None:
+    vectors = np.eye(30, 8, dtype=np.float32)
+    previous = np.full((30, 2), np.nan)
+    assert projection.starting_coordinates(vectors, previous) is None
+    previous[:5] = np.arange(10).reshape(5, 2)
+    assert projection.starting_coordinates(vectors, previous) is None
+
+
+def test_refit_from_the_previous_map_stays_closer_to_it() -> None:
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(6, 32))
+    vectors = np.vstack([c + 0.3 * rng.normal(size=(60, 32)) for c in centers]).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    _, _, first = projection.fit(vectors, 10_000, random_state=1)
+    previous = first.copy()
+    previous[::5] = np.nan  # a fifth of the points are new to the map
+
+    _, _, started = projection.fit(vectors, 10_000, random_state=2, previous=previous)
+    _, _, fresh = projection.fit(vectors, 10_000, random_state=2)
+
+    assert procrustes(first, started)[2] < procrustes(first, fresh)[2]

@@ -104,7 +104,7 @@ def record(record_id: str) -> Record:
 def search(
     flt: Filter,
     engine: Annotated[Searcher, Depends(searcher)],
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for.")],
+    q: Annotated[str, Query(min_length=1, max_length=2000, pattern=r"\S", description="What to look for.")],
     mode: Annotated[Literal["semantic", "text", "hybrid"], Query()] = "hybrid",
     k: Annotated[int, Query(ge=1, le=500)] = 20,
 ) -> SearchResults:

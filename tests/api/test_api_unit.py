@@ -206,6 +206,7 @@ def test_since_and_until_narrow_by_step_time(client: TestClient, store: BuiltSto
     assert {p["id"] for p in get_points(client, since=elsewhere)} == since
     for point in get_points(client, since=middle.isoformat(), kind="tool_call"):
         assert datetime.fromisoformat(point["timestamp"]) >= middle
+        assert point["timestamp"].endswith("Z")
 
 
 def test_limit_and_offset_page_through_the_same_order(client: TestClient) -> None:
@@ -386,6 +387,7 @@ BAD_REQUESTS = [
     "/search?q=mix&k=100000",
     "/search?q=mix&mode=bogus",
     "/search?q=",
+    "/search?q=%20%20%09",
     "/search",
     "/search?q=mix&kind=bogus",
     "/search?q=mix&since=not-a-date",
@@ -435,7 +437,7 @@ ODD_QUERIES = [
     "*",
     "'",
     '""',
-    " ",
+    " a ",
     "[x",
     "x^2",
     "foo~",

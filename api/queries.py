@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from logviz_assets import config, store
 from logviz_assets.embedding import TextEmbedder
-from logviz_assets.vectors import VectorTable
+from logviz_assets.vectors import InMemoryVectors, VectorTable
 
 POINT_COLUMNS = """
     r.record_id AS id, p.x, p.y,
@@ -219,40 +219,45 @@ class Searcher:
     def __init__(self, model: str) -> None:
         self.model = model
         self.embedder = TextEmbedder(model)
-        self._table: VectorTable | None = None
+        self._memory: InMemoryVectors | None = None
 
     def warm_up(self) -> None:
-        """Load the model now; a model that cannot load is reported by /health, not here."""
+        """Load the model and the vectors now; a model that cannot load is reported by /health, not here."""
         with contextlib.suppress(Exception):
             _ = self.embedder.model
+            memory = self._vectors()
+            if memory is not None:
+                memory.vector_of("")
 
-    def _vectors(self) -> VectorTable | None:
-        if self._table is None:
+    def _vectors(self) -> InMemoryVectors | None:
+        if self._memory is None:
             if not config.lancedb_path().exists():
                 return None
-            self._table = VectorTable(str(config.lancedb_path()))
-        return self._table if self._table.exists() else None
+            self._memory = InMemoryVectors(VectorTable(str(config.lancedb_path())), self.model)
+        return self._memory if self._memory.table.exists() else None
 
     def semantic(self, query: str) -> Callable[[int], Ranked]:
         """A ranking function: the `depth` texts nearest in meaning to `query`."""
-        table = self._vectors()
-        if table is None:
+        memory = self._vectors()
+        if memory is None:
             return lambda depth: []
         vector = self.embedder.encode([query])[0]
-        return lambda depth: table.nearest(vector, self.model, depth)
+        return lambda depth: memory.nearest(vector, depth)
 
     def text(self, query: str) -> Callable[[int], Ranked]:
         """A ranking function: the `depth` best full-text matches of `query`."""
-        table = self._vectors()
-        return (lambda depth: []) if table is None else (lambda depth: table.full_text(query, self.model, depth))
+        memory = self._vectors()
+        if memory is None:
+            return lambda depth: []
+        return lambda depth: memory.table.full_text(query, self.model, depth)
 
     def neighbors(self, text_hash: str) -> Callable[[int], Ranked]:
         """A ranking function: the `depth` texts nearest to this one, itself excluded."""
-        table = self._vectors()
-        vector = table.vector_of(text_hash, self.model) if table is not None else None
+        memory = self._vectors()
+        vector = memory.vector_of(text_hash) if memory is not None else None
         if vector is None:
             return lambda depth: []
-        return lambda depth: [(h, s) for h, s in table.nearest(vector, self.model, depth + 1) if h != text_hash]
+        return lambda depth: [(h, s) for h, s in memory.nearest(vector, depth + 1) if h != text_hash]
 
     def hits(
         self, rankings: list[Callable[[int], Ranked]], flt: PointFilter, k: int, exclude: str | None = None
@@ -285,11 +290,15 @@ class Searcher:
         )
         with connection() as con:
             con.register("ranking", ranking)
+            # The ranked records first (a cheap semi-join), then the joins on those few rows:
+            # joining the whole records table to the ranking costs several times more.
             found = rows(
                 con,
+                "WITH hits AS MATERIALIZED ("
+                f"  SELECT r.* FROM records AS r WHERE r.text_hash IN (SELECT text_hash FROM ranking) AND {where}) "
                 f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
-                f"FROM ranking JOIN records AS r USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
-                f"WHERE {where} ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
+                "FROM hits AS r JOIN ranking USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
+                "ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
                 [*params, k],
             ).to_pylist()
             con.unregister("ranking")

@@ -14,6 +14,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,9 +124,21 @@ def _bytes_to_read(job: ReadJob) -> int:
 
 def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
     """Each job's FileWrite, in job order."""
-    if workers <= 1:
-        yield from (_read(*job) for job in jobs)
-        return
+    done = 0
+    if workers > 1:
+        try:
+            for write in _read_in_processes(jobs, workers):
+                done += 1
+                yield write
+            return
+        except BrokenProcessPool as err:
+            # A process that cannot start workers (its main module cannot be imported again,
+            # say) still loads: what the workers did not hand back is read here.
+            log.warning("worker processes failed (%s); reading the remaining %d files here", err, len(jobs) - done)
+    yield from (_read(*job) for job in jobs[done:])
+
+
+def _read_in_processes(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
     # Spawned, not forked: the caller may be a Dagster run or the API, with threads of its own.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -551,3 +553,39 @@ def test_rejects_found_by_worker_processes_are_written(logs: Path, tmp_path: Pat
     ]
     assert report.rejects == 2
     assert dump(serial) == dump(parallel)
+
+
+FROM_STDIN = """
+import contextlib, sys
+from pathlib import Path
+import duckdb
+from logviz_assets import loading
+
+@contextlib.contextmanager
+def connect():
+    con = duckdb.connect(sys.argv[2])
+    try:
+        yield con
+    finally:
+        con.close()
+
+report = loading.load([Path(sys.argv[1])], connect, progress=print, workers=2, parallel_min_bytes=0)
+print("records added", report.records_added)
+"""
+
+
+def test_a_load_whose_workers_cannot_start_reads_the_files_itself(logs: Path, tmp_path: Path) -> None:
+    # A script piped to python cannot be imported again by spawned workers, so the pool breaks.
+    db, serial = tmp_path / "stdin.duckdb", tmp_path / "serial.duckdb"
+    out = subprocess.run(
+        [sys.executable, "-", str(logs), str(db)],
+        input=FROM_STDIN,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "worker processes failed" in out.stderr
+    load(logs, serial, workers=1)
+    assert dump(db) == dump(serial)

@@ -68,7 +68,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.corpus import generate, grow_session, load_templates
-    from logviz_assets.loading import PARALLEL_MIN_BYTES, default_workers, load
+    from logviz_assets.config import load_workers
+    from logviz_assets.loading import PARALLEL_MIN_BYTES, load
 
     print_machine("load")
     work = Path(tempfile.mkdtemp(prefix="logviz-bench-load-"))
@@ -81,7 +82,7 @@ def main() -> None:
         rows = []
         for label, root in (("real Claude Code samples", SAMPLES / "claude-code"), ("generated corpus", corpus)):
             floor_s, size = json_floor(root)
-            parallel = default_workers() if size >= PARALLEL_MIN_BYTES else 1
+            parallel = load_workers() if size >= PARALLEL_MIN_BYTES else 1
             for workers in sorted({1, parallel}):
                 seconds, records, files = full_load(root, work / f"store-{len(rows)}", workers)
                 mib = size / 2**20

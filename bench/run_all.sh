@@ -17,6 +17,8 @@ run precision bench/precision.py --corpus "$WORK/corpus-$RECORDS" --texts 600 --
 rm -rf "$WORK/home-$RECORDS"
 run pipeline bench/pipeline.py --records "$RECORDS" --corpus "$WORK/corpus-$RECORDS" --home "$WORK/home-$RECORDS"
 run projection bench/projection.py --home "$WORK/home-$RECORDS" --points 1000000
+# the projection stage at 10x the scale: 10x the records hold ~5.9 distinct texts per 10 records
+run projection_scale bench/projection_scale.py --home "$WORK/home-$RECORDS" --points $((RECORDS * 59 / 10))
 run api bench/api.py --home "$WORK/home-$RECORDS"
 run incremental bench/incremental.py --home "$WORK/home-$RECORDS" --corpus "$WORK/corpus-$RECORDS"
 run load bench/load.py --corpus "$WORK/corpus-$RECORDS" --records "$RECORDS"

@@ -6,6 +6,7 @@
 `LOGVIZ_MODEL`   a sentence-transformers model name or path; default the bundled all-MiniLM-L6-v2
 `LOGVIZ_EMBED_PRECISION`  fp32 (default), bf16 (where the CPU has native bf16) or int8 (ONNX Runtime);
                  both faster than fp32 on CPU, see BENCHMARKS.md
+`LOGVIZ_LOAD_WORKERS`  processes that parse files in a large load; default one per CPU, at most 4
 """
 
 from __future__ import annotations
@@ -61,6 +62,11 @@ def model() -> str:
 
 def embed_precision() -> str:
     return (os.environ.get("LOGVIZ_EMBED_PRECISION") or "fp32").strip().lower()
+
+
+def load_workers() -> int:
+    configured = os.environ.get("LOGVIZ_LOAD_WORKERS", "").strip()
+    return max(1, int(configured)) if configured else min(4, os.cpu_count() or 1)
 
 
 def resolve_model_path(name: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from logviz_assets import store
+from logviz_assets import config, store
 from logviz_assets.formats import format_named
 from logviz_assets.parsing import FileRead, read_file
 from logviz_assets.record import ParseState, Reject
@@ -78,7 +77,7 @@ def load(
     to_read = plan.to_read
     jobs = [(file, change, known.get(file.path), resume.get(file.path)) for change, file in to_read]
     size = sum(_bytes_to_read(job) for job in jobs)
-    workers = default_workers() if workers is None else workers
+    workers = config.load_workers() if workers is None else workers
     workers = workers if size >= parallel_min_bytes and len(jobs) > 1 else 1
     if workers > 1:
         progress(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes")
@@ -110,11 +109,6 @@ def load(
         f"{report.rejects} rejects in {report.seconds}s"
     )
     return report
-
-
-def default_workers() -> int:
-    configured = os.environ.get("LOGVIZ_LOAD_WORKERS", "").strip()
-    return max(1, int(configured)) if configured else min(4, os.cpu_count() or 1)
 
 
 def _bytes_to_read(job: ReadJob) -> int:

@@ -1,8 +1,9 @@
 """Load: bring the RecordStore up to date with the log files, reading only what changed.
 
 The DuckDB file is opened once to plan and once per batch of records (once in all when
-nothing changed), and never while files are parsed, so the API's readers get in between batches. When there is a lot
-to read, files are parsed in worker processes while this one writes the batches before.
+nothing changed), and never while files are parsed, so the API's readers get in between
+batches. When there is a lot to read, worker processes parse the files while this one
+writes the batches they have handed back.
 """
 
 from __future__ import annotations

@@ -141,6 +141,7 @@ class FileWrite:
 
 
 def _arrow_type(annotation: str) -> pa.DataType:
+    """The Arrow type of a Record field from its annotation ("int | None" → int64); text otherwise."""
     return {"int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}.get(
         annotation.split("|")[0].strip(), pa.string()
     )

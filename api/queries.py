@@ -227,7 +227,7 @@ class Searcher:
             _ = self.embedder.model
             memory = self._vectors()
             if memory is not None:
-                memory.vector_of("")
+                memory.refresh()
 
     def _vectors(self) -> InMemoryVectors | None:
         if self._memory is None:

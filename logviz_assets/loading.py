@@ -202,7 +202,7 @@ def _read(
         lines=result.end_line,
         parser_state=state.dumps(),
         records=result.records,
-        text_hashes=store.record_text_hashes(result.records),
+        text_hashes=store.text_hashes_of(result.records),
         rejects=result.rejects,
         replace=change is not Change.GROWN,
     )

@@ -135,7 +135,7 @@ class FileWrite:
     lines: int
     parser_state: str
     records: list[Record]
-    text_hashes: list[str]  # one per record, see `record_text_hashes`
+    text_hashes: list[str]  # one per record, see `text_hashes_of`
     rejects: list[Reject]
     replace: bool  # new or rewritten: drop what the file held before
 
@@ -173,7 +173,7 @@ def _array(values: list, type_: pa.DataType) -> pa.Array:
         return pa.array(values).cast(type_, safe=False)
 
 
-def record_text_hashes(records: Iterable[Record]) -> list[str]:
+def text_hashes_of(records: Iterable[Record]) -> list[str]:
     """The hash of the text each record will be embedded as (computed where the file is read)."""
     return [text_hash(embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)) for r in records]
 

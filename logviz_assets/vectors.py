@@ -217,7 +217,8 @@ class InMemoryVectors:
         self._matrix = np.zeros((0, 0), dtype=np.float32)
         self._lock = threading.Lock()
 
-    def _current(self) -> tuple[list[str], dict[str, int], np.ndarray]:
+    def refresh(self) -> tuple[list[str], dict[str, int], np.ndarray]:
+        """(hashes, row of each hash, matrix), read again if the table moved since the last call."""
         with self._lock:
             version = self.table.version()
             if version != self._version:
@@ -228,7 +229,7 @@ class InMemoryVectors:
 
     def nearest(self, vector: np.ndarray, limit: int) -> list[tuple[str, float]]:
         """(text hash, cosine similarity) of the `limit` nearest vectors (all are unit length)."""
-        hashes, _, matrix = self._current()
+        hashes, _, matrix = self.refresh()
         if not hashes or limit <= 0:
             return []
         sims = matrix @ vector.astype(np.float32)
@@ -237,7 +238,7 @@ class InMemoryVectors:
         return [(hashes[i], float(sims[i])) for i in top]
 
     def vector_of(self, text_hash: str) -> np.ndarray | None:
-        _, rows, matrix = self._current()
+        _, rows, matrix = self.refresh()
         row = rows.get(text_hash)
         return None if row is None else matrix[row]
 

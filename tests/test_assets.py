@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
@@ -26,7 +25,7 @@ from logviz_assets.projection import similarity_transform
 from logviz_assets.resources import Embedder, Layouts, LogSources, VectorStore
 from logviz_assets.text import embed_text, text_hash
 from logviz_assets.vectors import VectorTable
-from tests.test_loading import expected_files
+from tests.test_loading import expected_files, query
 
 MODEL = "all-MiniLM-L6-v2"
 HELD_BACK = "agent-aac57f5.jsonl"  # copied in later, as logs that arrive after the first index
@@ -61,11 +60,7 @@ class World:
         return result
 
     def query(self, sql: str) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
+        return query(self.db, sql)
 
     def record_hashes(self) -> set[str]:
         return {h for (h,) in self.query("SELECT DISTINCT text_hash FROM records WHERE text_hash IS NOT NULL")}

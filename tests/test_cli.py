@@ -13,12 +13,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 from logviz_assets.vectors import VectorTable
-from tests.test_loading import expected_files
+from tests.test_loading import expected_files, query
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,11 +46,7 @@ class Setup:
         return done
 
     def query(self, sql: str) -> list[tuple]:
-        con = duckdb.connect(str(self.db), read_only=True)
-        try:
-            return con.execute(sql).fetchall()
-        finally:
-            con.close()
+        return query(self.db, sql)
 
     def counts(self) -> dict[str, int]:
         return {

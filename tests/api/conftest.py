@@ -1,8 +1,8 @@
 """Helpers for the API tests: free ports, service processes, bounded waits, independent counts.
 
-Expected numbers come from the Claude Code JSON itself (by the rules in the docstring of
-`logviz_assets/formats/claude_code.py`) or from the DuckDB file read directly, never from
-the API under test.
+Expected numbers come from the Claude Code JSON itself (`tests.test_loading.expected_files`,
+by the rules in the docstring of `logviz_assets/formats/claude_code.py`) or from the DuckDB
+file read directly, never from the API under test.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import duckdb
 import httpx
 import pytest
+
+from tests.test_loading import run_key
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -40,47 +41,6 @@ TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 # --- independent expectations from the JSON -----------------------------------------------------
-
-_BLOCK_KINDS = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}
-
-
-def run_key(event: dict[str, Any]) -> str | None:
-    session = event.get("sessionId")
-    if not session:
-        return None
-    if event.get("agentId"):
-        return f"{session}:agent-{event['agentId']}"
-    if event.get("isSidechain"):
-        return f"{session}:sidechain"
-    return str(session)
-
-
-def expected_counts(paths: Iterable[Path]) -> Counter:
-    """Records by kind, one `run` per distinct run key, for whole Claude Code files."""
-    counts: Counter = Counter()
-    runs: set[str] = set()
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            event = json.loads(line)
-            if event.get("type") not in ("user", "assistant") or event.get("isMeta"):
-                continue
-            key, message = run_key(event), event.get("message")
-            if key is None or not isinstance(message, dict):
-                continue
-            runs.add(key)
-            content = message.get("content")
-            if isinstance(content, str) or content is None:
-                content = [{"type": "text", "text": content or ""}]
-            for block in content:
-                kind = _BLOCK_KINDS.get(block.get("type")) if isinstance(block, dict) else None
-                if (kind == "message" and not block.get("text")) or (kind == "reasoning" and not block.get("thinking")):
-                    continue
-                if kind:
-                    counts[kind] += 1
-    counts["run"] = len(runs)
-    return counts
 
 
 def jsonl_files(root: Path) -> list[Path]:

@@ -41,11 +41,11 @@ from tests.api.conftest import (
     duck,
     duck_count,
     duck_ids,
-    expected_counts,
     find_bash_call,
     free_port,
     jsonl_files,
 )
+from tests.test_loading import expected_files
 
 ARROW = "application/vnd.apache.arrow.stream"
 SUBAGENT_RUN = f"{DOV_SESSION_ID}:agent-a2898e3"
@@ -125,7 +125,7 @@ def read_arrow(content: bytes) -> pa.Table:
 
 def test_points_are_every_record_each_placed(client: TestClient, store: BuiltStore) -> None:
     points = get_points(client)
-    want = expected_counts(jsonl_files(store.sources))
+    want = expected_files(jsonl_files(store.sources))
 
     assert len(points) == duck_count(store.db) == sum(want.values())
     assert Counter(p["kind"] for p in points) == want
@@ -357,7 +357,7 @@ def test_stats_agree_with_the_stores(client: TestClient, store: BuiltStore) -> N
     stats = get_ok(client, "/stats")
     table = lancedb.connect(str(store.home / "vectors.lance")).open_table("vectors")
 
-    assert stats["records"] == duck_count(store.db) == sum(expected_counts(jsonl_files(store.sources)).values())
+    assert stats["records"] == duck_count(store.db) == sum(expected_files(jsonl_files(store.sources)).values())
     assert stats["runs"] == duck_count(store.db, "kind = 'run'")
     assert stats["files"] == len(jsonl_files(store.sources)) == duck(store.db, "SELECT count(*) FROM files")[0][0]
     assert stats["vanished_files"] == 0
@@ -666,7 +666,7 @@ def test_reads_never_fail_while_another_process_loads(
     added_files = [*jsonl_files(logs / "projects" / FUM_PROJECT), clone]
     db = home / "records.duckdb"
     before = duck_count(db)
-    after = before + sum(expected_counts(added_files).values())
+    after = before + sum(expected_files(added_files).values())
     monkeypatch.setenv("LOGVIZ_HOME", str(home))
 
     def read() -> tuple[int, int]:
@@ -747,5 +747,5 @@ def test_points_carry_an_etag_that_changes_only_with_the_store(
     assert writer.returncode == 0, writer.stderr
     changed = client.get("/points", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
-    added = sum(expected_counts([clone]).values())
+    added = sum(expected_files([clone]).values())
     assert changed.json()["count"] == first.json()["count"] + added == duck_count(home / "records.duckdb")

@@ -41,13 +41,13 @@ from tests.api.conftest import (
     duck,
     duck_count,
     duck_ids,
-    expected_counts,
     find_bash_call,
     free_port,
     jsonl_files,
     start_service,
     wait_for,
 )
+from tests.test_loading import expected_files
 
 pytestmark = pytest.mark.e2e
 
@@ -304,7 +304,7 @@ def test_load_request_is_accepted_and_the_run_succeeds(stack: Stack) -> None:
 
 def test_points_are_every_record_with_coordinates(stack: Stack) -> None:
     got = points(stack.api)
-    want = expected_counts(stack.initial_files)
+    want = expected_files(stack.initial_files)
 
     assert len(got) == duck_count(stack.db) == sum(want.values())
     assert {p["id"] for p in got} == duck_ids(stack.db)
@@ -464,7 +464,7 @@ def test_sensor_loads_a_new_file_without_any_request(stack: Stack) -> None:
     runs_before = stack.load_runs()
     new_session = str(uuid.uuid4())
     staged = clone_session(stack.sources / "tool_heavy.jsonl", new_session, stack.root / "staging")
-    added = sum(expected_counts([staged]).values())
+    added = sum(expected_files([staged]).values())
     target = stack.sources / "arrived" / staged.name
     target.parent.mkdir()
     os.replace(staged, target)
@@ -494,7 +494,7 @@ def test_reads_never_fail_while_a_load_writes(stack: Stack, samples_dir: Path) -
     before = duck_count(stack.db)
     new_session = str(uuid.uuid4())
     staged = clone_session(samples_dir / "claude-code" / FUM_SESSION, new_session, stack.root / "staging")
-    after = before + sum(expected_counts([staged]).values())
+    after = before + sum(expected_files([staged]).values())
     target = stack.sources / "more" / staged.name
     target.parent.mkdir()
     os.replace(staged, target)

@@ -14,21 +14,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import NamedTuple
 
 from logviz_assets.formats import CANDIDATE_SUFFIXES
 
 HEAD_CHECK_BYTES = 4096
 
 
-@dataclass(frozen=True)
-class FoundFile:
+# Tuples rather than frozen dataclasses: a load builds one of each per file on disk.
+class FoundFile(NamedTuple):
     path: str
     size: int
     mtime_ns: int
 
 
-@dataclass(frozen=True)
-class KnownFile:
+class KnownFile(NamedTuple):
     """A file as the last load left it (a row of the `files` manifest)."""
 
     path: str
@@ -82,26 +82,41 @@ def scan(roots: Iterable[Path]) -> Iterator[FoundFile]:
     """
     seen: set[str] = set()
     for root in roots:
-        if root.is_file():
-            if str(root) not in seen:
-                seen.add(str(root))
-                stat = root.stat()
-                yield FoundFile(str(root), stat.st_size, stat.st_mtime_ns)
+        for file in [_found(str(root))] if root.is_file() else _walk(str(root)):
+            if file is not None and file.path not in seen:
+                seen.add(file.path)
+                yield file
+
+
+def _walk(folder: str) -> Iterator[FoundFile | None]:
+    """Candidate files of `folder` in name order, then those of its subfolders, as os.walk would.
+
+    Symlinked folders are not followed, so a link loop cannot trap the scan.
+    """
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # unreadable, or removed since it was listed
+        return
+    subfolders = []
+    for entry in entries:
+        if entry.name.startswith("."):
             continue
-        for folder, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.endswith(CANDIDATE_SUFFIXES) or name.startswith("."):
-                    continue
-                path = os.path.join(folder, name)
-                if path in seen:
-                    continue
-                seen.add(path)
-                try:
-                    stat = os.stat(path)
-                except FileNotFoundError:  # removed between listing and stat
-                    continue
-                yield FoundFile(path, stat.st_size, stat.st_mtime_ns)
+        if entry.is_dir():
+            if not entry.is_symlink():
+                subfolders.append(entry.path)
+        elif entry.name.endswith(CANDIDATE_SUFFIXES):
+            yield _found(entry.path)
+    for subfolder in subfolders:
+        yield from _walk(subfolder)
+
+
+def _found(path: str) -> FoundFile | None:
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:  # removed between listing and stat
+        return None
+    return FoundFile(path, stat.st_size, stat.st_mtime_ns)
 
 
 def head_hash(path: str, length: int) -> str:

@@ -298,6 +298,9 @@ def link_spawned_runs(con: duckdb.DuckDBPyConnection) -> int:
     return len(links)
 
 
+_UNTITLED_RUN_HASH = text_hash(embed_text("run", None))
+
+
 def complete_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
     """Fill what a run record can only know once its steps are in: span and title.
 
@@ -320,9 +323,13 @@ def complete_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
         WHERE records.kind = 'run' AND records.run_id = s.run_id
         """
     )
-    # Most touched runs have their title already; only the others need the (wide) text column.
+    # Most touched runs have their title already. An untitled run is embedded as the
+    # placeholder, so its text hash finds it without reading the wide text column, which a
+    # fresh connection would read from disk in whole.
     untitled_runs = con.execute(
-        "SELECT run_id FROM records WHERE kind = 'run' AND text IS NULL AND run_id IN (SELECT run_id FROM touched_runs)"
+        "SELECT run_id FROM records WHERE kind = 'run' AND text_hash = ? "
+        "AND run_id IN (SELECT run_id FROM touched_runs)",
+        [_UNTITLED_RUN_HASH],
     ).fetchall()
     con.unregister("touched_runs")
     if not untitled_runs:

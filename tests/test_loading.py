@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from logviz_assets import loading, store
+from logviz_assets.text import embed_text, text_hash
 
 BLOCK_KINDS = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}
 FUM = "projects/-home-marco-projects-spotter-worktrees-spotter-fum/8463c716-a2ea-4c14-9efa-87158ebd9f20"
@@ -232,6 +233,30 @@ def test_appended_lines_add_exactly_their_records(tmp_path: Path, samples_dir: P
         (target.stat().st_size, original_lines + 10)
     ]
     assert load(logs, db).records_added == 0
+
+
+def test_run_gets_its_title_when_the_first_prompt_arrives_in_a_later_load(
+    tmp_path: Path, samples_dir: Path, db: Path
+) -> None:
+    # The session's first assistant turn comes first, as in a transcript that starts mid-run.
+    source = lines_of(samples_dir / "claude-code" / "tool_heavy.jsonl")
+    first_prompt = next(i for i, line in enumerate(source) if json.loads(line).get("type") == "user")
+    reply = next(i for i, line in enumerate(source) if json.loads(line).get("type") == "assistant")
+    assert first_prompt < reply
+    prompt = json.loads(source[first_prompt])["message"]["content"]
+    target = tmp_path / "logs" / "session.jsonl"
+    target.parent.mkdir()
+    target.write_text(source[reply])
+    load(target.parent, db)
+    run = "SELECT text, text_hash FROM records WHERE kind = 'run'"
+    assert query(db, run) == [(None, text_hash(embed_text("run", None)))]
+
+    with target.open("a") as handle:
+        handle.writelines(source[first_prompt:reply] + source[reply + 1 :])
+    assert load(target.parent, db).plan["grown"] == 1
+
+    assert isinstance(prompt, str) and prompt.strip()
+    assert query(db, run) == [(prompt, text_hash(embed_text("run", prompt)))]
 
 
 def test_half_written_line_is_read_once_when_complete(tmp_path: Path, samples_dir: Path, db: Path) -> None:

@@ -230,7 +230,7 @@ def test_vanished_file_is_listed_once(tmp_path: Path) -> None:
 
 
 def known_vanished(row: KnownFile) -> KnownFile:
-    return KnownFile(**{**row.__dict__, "vanished": True})
+    return row._replace(vanished=True)
 
 
 def test_vanished_file_that_reappears_is_read_again(tmp_path: Path) -> None:

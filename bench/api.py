@@ -2,11 +2,12 @@
 
     python bench/api.py --home DIR [--rounds 5] [--queries 20]
 
-The app (`api.main.create_app`) is served by uvicorn on 127.0.0.1 (a free port) in a
-thread of this process; httpx sends the requests over the loopback socket, so the figures
-include HTTP, JSON/Arrow encoding and transfer. `--home` is an indexed data folder (e.g.
-the one bench/pipeline.py left). Requests are bounded in number and the server stops at the
-end. The Dagster webserver is not needed: only the read endpoints are measured.
+The app (`api.main:app`) is served by uvicorn on 127.0.0.1 (a free port) in its own
+process, as a visualizer's server would be; httpx sends the requests from this process over
+the loopback socket, so the figures include HTTP, JSON/Arrow encoding and transfer.
+`--home` is an indexed data folder (e.g. the one bench/pipeline.py left). Requests are
+bounded in number and the server stops at the end. The Dagster webserver is not needed:
+only the read endpoints are measured.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import argparse
 import os
 import socket
 import statistics
+import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -68,21 +69,14 @@ def main() -> None:
     os.environ["LOGVIZ_HOME"] = str(args.home.resolve())
 
     import httpx
-    import uvicorn
-
-    from api.main import create_app
 
     print_machine("API latency")
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    serve = ["uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    server = subprocess.Popen([sys.executable, "-m", *serve], cwd=Path(__file__).resolve().parents[1])
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-            stats = client.get("/stats").json()
+            stats = wait_for_stats(client, server)
             print(f"store: {stats['records']:,} records, {stats['points']:,} points, {stats['vectors']:,} vectors\n")
             rows = []
             for label, params in (("JSON", {}), ("Arrow", {"format": "arrow"})):
@@ -140,9 +134,23 @@ def main() -> None:
                 )
             table(["request", "queries", "p50 ms", "p95 ms"], rows, title="search (model loaded by a warm-up query)")
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        server.terminate()
+        server.wait(timeout=30)
     print_load()
+
+
+def wait_for_stats(client, server: subprocess.Popen, seconds: float = 60) -> dict:
+    """GET /stats once the server answers (it loads the app first)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return client.get("/stats").raise_for_status().json()
+        except httpx.TransportError as err:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the API server did not start: {err}") from err
+            time.sleep(0.1)
 
 
 if __name__ == "__main__":

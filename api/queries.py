@@ -301,19 +301,25 @@ class Searcher:
         )
         with connection() as con:
             con.register("ranking", ranking)
-            # The ranked records first (a cheap semi-join), then the joins on those few rows:
-            # joining the whole records table to the ranking costs several times more.
-            found = rows(
-                con,
-                "WITH hits AS MATERIALIZED ("
-                f"  SELECT r.* FROM records AS r WHERE r.text_hash IN (SELECT text_hash FROM ranking) AND {where}) "
-                f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
-                "FROM hits AS r JOIN ranking USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
-                "ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
+            # The best k records by the narrow columns first, then all columns of those k rows
+            # alone, by primary key: the text column is wide, and a fresh connection reads it from
+            # disk for every row a join lets through.
+            best = con.execute(
+                "SELECT r.record_id FROM records AS r JOIN ranking USING (text_hash) "
+                f"WHERE {where} ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
                 [*params, k],
+            ).fetchall()
+            if not best:
+                return []
+            ids = [record_id for (record_id,) in best]
+            return rows(
+                con,
+                f"WITH r AS MATERIALIZED (SELECT * FROM records WHERE record_id IN ({', '.join('?' * len(ids))})) "
+                f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
+                "FROM r JOIN ranking USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
+                "ORDER BY ranking.rank, r.run_id, r.seq",
+                ids,
             ).to_pylist()
-            con.unregister("ranking")
-        return found
 
 
 def fuse(*rankings: Ranked, k: int = 60) -> Ranked:

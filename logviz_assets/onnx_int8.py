@@ -12,10 +12,12 @@ sentence-transformers modules, so a model pooling by CLS token or by mean works 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +141,7 @@ class OnnxInt8Encoder:
         out = np.zeros((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
         # Longest first, so each batch pads to lengths close to its own.
         order = np.argsort([-len(text) for text in texts], kind="stable")
-        with torch.no_grad():
+        with torch.no_grad(), _torch_threads(1):
             for start in range(0, len(texts), batch_size):
                 index = order[start : start + batch_size]
                 features = self.model.preprocess([texts[i] for i in index])
@@ -150,3 +152,20 @@ class OnnxInt8Encoder:
                 out[index] = features["sentence_embedding"].float().numpy()
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
+
+
+@contextlib.contextmanager
+def _torch_threads(count: int) -> Iterator[None]:
+    """Torch's thread count for the block (process-wide, restored after).
+
+    Pooling is a few small tensor ops between ONNX Runtime calls; torch's own worker
+    threads would keep spinning on the cores ONNX Runtime's threads need next.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

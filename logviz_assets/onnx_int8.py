@@ -17,6 +17,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -154,6 +155,10 @@ class OnnxInt8Encoder:
         return out / np.maximum(norms, 1e-12)
 
 
+# Torch's thread count is process-wide: encodes in two threads must not restore each other's.
+_TORCH_THREADS_LOCK = threading.Lock()
+
+
 @contextlib.contextmanager
 def _torch_threads(count: int) -> Iterator[None]:
     """Torch's thread count for the block (process-wide, restored after).
@@ -163,9 +168,10 @@ def _torch_threads(count: int) -> Iterator[None]:
     """
     import torch
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(count)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
+    with _TORCH_THREADS_LOCK:
+        before = torch.get_num_threads()
+        torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)

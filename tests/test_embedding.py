@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from sentence_transformers import SentenceTransformer
 
 from logviz_assets import config
@@ -63,10 +64,12 @@ def test_int8_exports_once_and_stays_close_to_fp32(
     texts: list[str], reference: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path))
+    torch_threads = torch.get_num_threads()
     embedder = TextEmbedder(config.DEFAULT_MODEL_NAME, precision="int8")
     vectors = embedder.encode(texts)
 
     assert embedder.precision == "int8"
+    assert torch.get_num_threads() == torch_threads  # pooled single-threaded, then restored
     assert unit_rows(vectors)
     cosines = np.sum(vectors * reference, axis=1)
     assert cosines.mean() > 0.98 and cosines.min() > 0.9

@@ -120,6 +120,8 @@ def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
 
 def _values_bytes(strings: pa.Array) -> memoryview:
     """The UTF-8 bytes of a string array's values, concatenated, without copying them."""
+    if not (pa.types.is_string(strings.type) or pa.types.is_large_string(strings.type)):
+        strings = strings.cast(pa.large_string())  # string views keep no contiguous value buffer
     _, offsets, data = strings.buffers()
     width = np.int64 if pa.types.is_large_string(strings.type) else np.int32
     bounds = np.frombuffer(offsets, dtype=width)[strings.offset : strings.offset + len(strings) + 1]

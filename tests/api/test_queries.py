@@ -10,7 +10,7 @@ from api.queries import _values_bytes
 TEXTS = ['{"a":1},', '{"b":"é ☃"},', "", '{"c":null},', '{"d":"\\"x\\""},']
 
 
-@pytest.mark.parametrize("type_", [pa.string(), pa.large_string()])
+@pytest.mark.parametrize("type_", [pa.string(), pa.large_string(), pa.string_view()])
 def test_values_bytes_are_the_values_back_to_back(type_: pa.DataType) -> None:
     array = pa.array(TEXTS, type=type_)
     assert bytes(_values_bytes(array)) == "".join(TEXTS).encode()

@@ -87,11 +87,16 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return con.sql(sql, params=params or []).to_arrow_table()
 
 
-def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
+def _points_query(columns: str, flt: PointFilter, limit: int | None, offset: int) -> tuple[str, list[Any]]:
+    """The points in map order (a run's steps together), filtered and paged."""
     where, params = flt.where()
-    sql = f"SELECT {POINT_COLUMNS} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
+    sql = f"SELECT {columns} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
     sql += f" LIMIT {int(limit)}" if limit is not None else ""
-    sql += f" OFFSET {int(offset)}"
+    return sql + f" OFFSET {int(offset)}", params
+
+
+def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
+    sql, params = _points_query(POINT_COLUMNS, flt, limit, offset)
     with connection() as con:
         return rows(con, sql, params)
 
@@ -99,15 +104,12 @@ def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
 def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
     """The same points as `points_table`, serialised to JSON by DuckDB (for 100k points,
     several times faster than building Python dicts and encoding them)."""
-    where, params = flt.where()
     # ISO 8601 from DuckDB's own UTC text ("2026-01-25 06:21:47.841+00" → "…T06:21:47.841Z", as the
     # other endpoints write it): cheaper than strftime.
     columns = POINT_COLUMNS.replace(
         "r.ts_start AS timestamp", "replace(replace(CAST(r.ts_start AS VARCHAR), ' ', 'T'), '+00', 'Z') AS timestamp"
     )
-    sql = f"SELECT {columns} FROM {POINTS_FROM} WHERE {where} ORDER BY r.run_id, r.seq, r.record_id"
-    sql += f" LIMIT {int(limit)}" if limit is not None else ""
-    sql += f" OFFSET {int(offset)}"
+    sql, params = _points_query(columns, flt, limit, offset)
     with connection() as con:
         # DuckDB encodes the rows in parallel, each followed by a comma, so the array's
         # values, back to back in Arrow's buffer, are already the JSON list.

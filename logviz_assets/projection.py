@@ -97,11 +97,11 @@ def starting_coordinates(vectors: np.ndarray, previous: np.ndarray, batch: int =
 
     None when too few rows have coordinates to start from, or they are all one point.
     """
-    known = np.flatnonzero(np.isfinite(previous).all(axis=1))
+    placed = np.isfinite(previous).all(axis=1)
+    known, missing = np.flatnonzero(placed), np.flatnonzero(~placed)
     if len(known) < MIN_POINTS_FOR_UMAP or np.ptp(previous[known], axis=0).min() <= 0:
         return None
     start = previous.astype(np.float64, copy=True)
-    missing = np.flatnonzero(~np.isfinite(previous).all(axis=1))
     for i in range(0, len(missing), batch):
         rows = missing[i : i + batch]
         nearest = known[np.argmax(vectors[rows] @ vectors[known].T, axis=1)]

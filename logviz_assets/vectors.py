@@ -185,21 +185,6 @@ class VectorTable:
             raise
         return list(zip(rows.column("text_hash").to_pylist(), rows.column("_score").to_pylist(), strict=True))
 
-    def vector_of(self, text_hash: str, model: str) -> np.ndarray | None:
-        table = self._table()
-        if table is None:
-            return None
-        rows = (
-            table.search()
-            .where(f"text_hash = {_quote(text_hash)} AND model = {_quote(model)}")
-            .select(["vector"])
-            .limit(1)
-            .to_arrow()
-        )
-        if rows.num_rows == 0:
-            return None
-        return np.asarray(rows.column("vector")[0].as_py(), dtype=np.float32)
-
 
 class InMemoryVectors:
     """Every vector of one model in memory, for exact nearest-neighbour search in milliseconds.

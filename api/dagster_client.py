@@ -15,7 +15,9 @@ from urllib.parse import urlparse
 import httpx
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
-IN_FLIGHT = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED"]
+from logviz_assets.run_status import IN_FLIGHT_STATUSES
+
+IN_FLIGHT = list(IN_FLIGHT_STATUSES)
 
 RUNS_QUERY = """
 query InFlight($filter: RunsFilter!) {

@@ -17,15 +17,22 @@ from fastapi.responses import JSONResponse
 
 from api.cache import ResponseCache
 from api.dagster_client import DagsterRuns, DagsterUnavailable, RunRejected
-from api.queries import NotFound, Searcher
-from api.routes import jobs, map
-from api.settings import LOOPBACK_ORIGINS, ApiSettings
-from logviz_assets import config
+from api.queries import NotFound
+from api.routes import health, jobs, points, records, runs, search, stats
+from api.search import Searcher
+from api.security import LOOPBACK_ORIGINS
+from logviz_assets.index.embedding import TextEmbedder
+from logviz_assets.settings import Settings
+from logviz_assets.store import RecordStore
+from logviz_assets.store.access import StoreBusy
 
 
-def create_app(settings: ApiSettings | None = None) -> FastAPI:
-    settings = settings or ApiSettings.from_environment()
-    searcher = Searcher(config.model())
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app over the stores `settings` name (default: read from the environment, once)."""
+    settings = settings or Settings.from_environment()
+    store = RecordStore(settings.duckdb_path)
+    embedder = TextEmbedder(settings.model, precision=settings.embed_precision, models_dir=settings.models_path)
+    searcher = Searcher(store, settings.lancedb_path, embedder)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -40,18 +47,25 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.settings = settings
+    app.state.store = store
     app.state.dagster = DagsterRuns(settings.dagster_url, settings.location_name)
     app.state.searcher = searcher
     app.state.points_cache = ResponseCache()
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.cors_origins,
+        allow_origins=list(settings.cors_origins),
         allow_origin_regex=None if settings.cors_origins else LOOPBACK_ORIGINS,
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
     )
-    app.include_router(jobs.router)
-    app.include_router(map.router)
+    for module in (health, jobs, points, records, search, runs, stats):
+        app.include_router(module.router)
+    _map_errors(app)
+    return app
+
+
+def _map_errors(app: FastAPI) -> None:
+    """Domain errors as HTTP statuses, in one place."""
 
     @app.exception_handler(NotFound)
     def not_found(_: Request, err: NotFound) -> JSONResponse:
@@ -66,14 +80,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(err)}, status_code=status.HTTP_502_BAD_GATEWAY)
 
     @app.exception_handler(duckdb.IOException)
-    def store_busy(_: Request, err: duckdb.IOException) -> JSONResponse:
+    @app.exception_handler(StoreBusy)
+    def store_busy(_: Request, err: Exception) -> JSONResponse:
         return JSONResponse(
             {"detail": f"record store is busy or unreadable, try again: {err}"},
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": "1"},
         )
-
-    return app
 
 
 app = create_app()

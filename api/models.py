@@ -55,7 +55,9 @@ class Points(BaseModel):
     points: list[Point]
 
 
-class Record(BaseModel):
+class RecordDetail(BaseModel):
+    """One record whole, with where it came from and its place on the map."""
+
     record_id: str
     run_id: str
     parent_id: str | None

@@ -1,14 +1,13 @@
-"""Read-only queries behind the map endpoints, over the RecordStore (DuckDB) and LanceDB.
+"""Read-only queries behind the map endpoints, over the RecordStore's read connection.
 
-Each call opens a short read-only DuckDB connection (waiting out a writer's lock) so the
-API keeps answering while a load or index run writes. Before anything is loaded the same
-queries run on an empty in-memory store, so every answer keeps its shape.
+Each call opens a short read-only connection (`RecordStore.reading_or_empty`), which waits
+while a load or index run writes a batch, so the API keeps answering during writes. Before
+anything is loaded the same queries run on an empty in-memory store, so every answer keeps
+its shape.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -17,9 +16,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from logviz_assets import config, store
-from logviz_assets.embedding import TextEmbedder
-from logviz_assets.vectors import InMemoryVectors, VectorTable
+from logviz_assets.store import RecordStore
 
 POINT_COLUMNS = """
     r.record_id AS id, p.x, p.y,
@@ -28,8 +25,6 @@ POINT_COLUMNS = """
     r.ts_start AS timestamp
 """
 POINTS_FROM = "records AS r LEFT JOIN points AS p USING (text_hash)"
-
-Ranked = list[tuple[str, float]]
 
 
 class NotFound(LookupError):
@@ -69,20 +64,6 @@ class PointFilter:
         return any(getattr(self, f.name) is not None for f in fields(self))
 
 
-@contextlib.contextmanager
-def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    with store.read_connection(config.duckdb_path()) as con:
-        if con is not None:
-            yield con
-            return
-    empty = duckdb.connect()
-    try:
-        store.ensure_schema(empty)
-        yield empty
-    finally:
-        empty.close()
-
-
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> pa.Table:
     return con.sql(sql, params=params or []).to_arrow_table()
 
@@ -95,13 +76,13 @@ def _points_query(columns: str, flt: PointFilter, limit: int | None, offset: int
     return sql + f" OFFSET {int(offset)}", params
 
 
-def points_table(flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
+def points_table(store: RecordStore, flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
     sql, params = _points_query(POINT_COLUMNS, flt, limit, offset)
-    with connection() as con:
+    with store.reading_or_empty() as con:
         return rows(con, sql, params)
 
 
-def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
+def points_json(store: RecordStore, flt: PointFilter, limit: int | None, offset: int) -> bytes:
     """The same points as `points_table`, serialised to JSON by DuckDB (for 100k points,
     several times faster than building Python dicts and encoding them)."""
     # ISO 8601 from DuckDB's own UTC text ("2026-01-25 06:21:47.841+00" → "…T06:21:47.841Z", as the
@@ -110,7 +91,7 @@ def points_json(flt: PointFilter, limit: int | None, offset: int) -> bytes:
         "r.ts_start AS timestamp", "replace(replace(CAST(r.ts_start AS VARCHAR), ' ', 'T'), '+00', 'Z') AS timestamp"
     )
     sql, params = _points_query(columns, flt, limit, offset)
-    with connection() as con:
+    with store.reading_or_empty() as con:
         # DuckDB encodes the rows in parallel, each followed by a comma, so the array's
         # values, back to back in Arrow's buffer, are already the JSON list.
         encoded = rows(con, f"SELECT to_json(q)::VARCHAR || ',' FROM ({sql}) AS q", params).column(0)
@@ -130,8 +111,8 @@ def _values_bytes(strings: pa.Array) -> memoryview:
     return memoryview(data)[bounds[0] : bounds[-1]]
 
 
-def record(record_id: str) -> dict[str, Any]:
-    with connection() as con:
+def record(store: RecordStore, record_id: str) -> dict[str, Any]:
+    with store.reading_or_empty() as con:
         found = rows(
             con,
             """
@@ -167,9 +148,9 @@ RUN_SUMMARY = """
 """
 
 
-def runs(source_format: str | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+def runs(store: RecordStore, source_format: str | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
     where, params = ("AND run.source_format = ?", [source_format]) if source_format else ("", [])
-    with connection() as con:
+    with store.reading_or_empty() as con:
         ((total,),) = con.execute(f"SELECT count(*) FROM ({RUN_SUMMARY} {where})", params).fetchall()
         found = rows(
             con,
@@ -179,8 +160,8 @@ def runs(source_format: str | None, limit: int, offset: int) -> tuple[int, list[
     return total, found.to_pylist()
 
 
-def trajectory(run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    with connection() as con:
+def trajectory(store: RecordStore, run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    with store.reading_or_empty() as con:
         summary = rows(con, f"{RUN_SUMMARY} AND run.run_id = ?", [run_id]).to_pylist()
         if not summary:
             raise NotFound(f"no run with id {run_id!r}")
@@ -193,11 +174,10 @@ def trajectory(run_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     return summary[0], steps.to_pylist()
 
 
-def stats() -> dict[str, Any]:
-    model = config.model()
-    vectors = VectorTable(str(config.lancedb_path())).count(model) if config.lancedb_path().exists() else 0
-    with connection() as con:
-        counts = store.counts(con)
+def stats(store: RecordStore) -> dict[str, Any]:
+    """Totals by kind and format, and how many points are placed or pending (vectors are counted elsewhere)."""
+    counts = store.counts()
+    with store.reading_or_empty() as con:
         ((points, pending),) = con.execute(
             f"SELECT count(p.x), count(*) FILTER (WHERE r.text_hash IS NOT NULL AND p.x IS NULL) FROM {POINTS_FROM}"
         ).fetchall()
@@ -207,129 +187,14 @@ def stats() -> dict[str, Any]:
         **{name: counts[name] for name in ("records", "runs", "files", "vanished_files", "rejects")},
         "points": points,
         "pending": pending,
-        "vectors": vectors,
         "by_kind": by_kind,
         "by_format": by_format,
-        "model": model,
     }
 
 
-def text_hash_of(record_id: str) -> str | None:
-    with connection() as con:
+def text_hash_of(store: RecordStore, record_id: str) -> str | None:
+    with store.reading_or_empty() as con:
         found = con.execute("SELECT text_hash FROM records WHERE record_id = ?", [record_id]).fetchall()
     if not found:
         raise NotFound(f"no record with id {record_id!r}")
     return found[0][0]
-
-
-# --- search -----------------------------------------------------------------------------
-
-
-class Searcher:
-    """Semantic and full-text search over the vectors table, mapped back to records.
-
-    Holds the embedding model once loaded (the first semantic query pays for it).
-    """
-
-    def __init__(self, model: str) -> None:
-        self.model = model
-        self.embedder = TextEmbedder(model)
-        self._memory: InMemoryVectors | None = None
-
-    def warm_up(self) -> None:
-        """Load the model and the vectors now; a model that cannot load is reported by /health, not here."""
-        with contextlib.suppress(Exception):
-            _ = self.embedder.model
-            memory = self._vectors()
-            if memory is not None:
-                memory.refresh()
-
-    def _vectors(self) -> InMemoryVectors | None:
-        if self._memory is None:
-            if not config.lancedb_path().exists():
-                return None
-            self._memory = InMemoryVectors(VectorTable(str(config.lancedb_path())), self.model)
-        return self._memory if self._memory.table.exists() else None
-
-    def semantic(self, query: str) -> Callable[[int], Ranked]:
-        """A ranking function: the `depth` texts nearest in meaning to `query`."""
-        memory = self._vectors()
-        if memory is None:
-            return lambda depth: []
-        vector = self.embedder.encode([query])[0]
-        return lambda depth: memory.nearest(vector, depth)
-
-    def text(self, query: str) -> Callable[[int], Ranked]:
-        """A ranking function: the `depth` best full-text matches of `query`."""
-        memory = self._vectors()
-        if memory is None:
-            return lambda depth: []
-        return lambda depth: memory.table.full_text(query, self.model, depth)
-
-    def neighbors(self, text_hash: str) -> Callable[[int], Ranked]:
-        """A ranking function: the `depth` texts nearest to this one, itself excluded."""
-        memory = self._vectors()
-        vector = memory.vector_of(text_hash) if memory is not None else None
-        if vector is None:
-            return lambda depth: []
-        return lambda depth: [(h, s) for h, s in memory.nearest(vector, depth + 1) if h != text_hash]
-
-    def hits(
-        self, rankings: list[Callable[[int], Ranked]], flt: PointFilter, k: int, exclude: str | None = None
-    ) -> list[dict[str, Any]]:
-        """The best `k` records of the (fused) rankings that pass the filter.
-
-        Several records share one text and filters drop some, so the rankings are asked
-        for more texts than `k`, and for more again until `k` records pass or the
-        rankings run out.
-        """
-        depth = max(k * 5, 50)
-        while True:
-            ranked = [rank(depth) for rank in rankings]
-            fused = ranked[0] if len(ranked) == 1 else fuse(*ranked)
-            found = self._records(fused, flt, k, exclude)
-            exhausted = all(len(r) < depth for r in ranked)
-            if len(found) >= k or exhausted:
-                return found
-            depth *= 4
-
-    def _records(self, scored: Ranked, flt: PointFilter, k: int, exclude: str | None) -> list[dict[str, Any]]:
-        if not scored:
-            return []
-        where, params = flt.where()
-        if exclude is not None:
-            where += " AND r.record_id <> ?"
-            params.append(exclude)
-        ranking = pa.table(
-            {"text_hash": [h for h, _ in scored], "score": [s for _, s in scored], "rank": list(range(len(scored)))}
-        )
-        with connection() as con:
-            con.register("ranking", ranking)
-            # The best k records by the narrow columns first, then all columns of those k rows
-            # alone, by primary key: the text column is wide, and a fresh connection reads it from
-            # disk for every row a join lets through.
-            best = con.execute(
-                "SELECT r.record_id FROM records AS r JOIN ranking USING (text_hash) "
-                f"WHERE {where} ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
-                [*params, k],
-            ).fetchall()
-            if not best:
-                return []
-            ids = [record_id for (record_id,) in best]
-            return rows(
-                con,
-                f"WITH r AS MATERIALIZED (SELECT * FROM records WHERE record_id IN ({', '.join('?' * len(ids))})) "
-                f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
-                "FROM r JOIN ranking USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
-                "ORDER BY ranking.rank, r.run_id, r.seq",
-                ids,
-            ).to_pylist()
-
-
-def fuse(*rankings: Ranked, k: int = 60) -> Ranked:
-    """Reciprocal rank fusion: robust to the two searches' scores being on other scales."""
-    scores: dict[str, float] = {}
-    for ranking in rankings:
-        for rank, (key, _) in enumerate(ranking):
-            scores[key] = scores.get(key, 0.0) + 1.0 / (k + rank + 1)
-    return sorted(scores.items(), key=lambda item: -item[1])

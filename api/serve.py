@@ -9,7 +9,8 @@ import argparse
 
 import uvicorn
 
-from api.settings import ApiSettings, check_bind
+from api.security import check_bind
+from logviz_assets.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -17,7 +18,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(argv)
-    check_bind(args.host, ApiSettings.from_environment().token)
+    check_bind(args.host, Settings.from_environment().api_token)
     uvicorn.run("api.main:app", host=args.host, port=args.port, log_level="info")
 
 

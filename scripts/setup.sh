@@ -20,6 +20,6 @@ pip() { .venv/bin/python -m pip --disable-pip-version-check "$@" >>"$log" 2>&1 |
 # torch first, pinned to its CPU build: an unpinned torch pulls several GB of CUDA wheels.
 .venv/bin/python -c "import torch" 2>/dev/null || pip install "torch==2.13.0"
 pip install -e '.[dev]'
-.venv/bin/python -c "import logviz_assets.definitions, api.main" >/dev/null
+.venv/bin/python -c "import logviz_assets.defs.definitions, api.main" >/dev/null
 echo "$want" >"$stamp"
 echo "setup done (pip's output: $log)"

@@ -41,7 +41,7 @@ pids+=($!)
 python -m api.serve --host 127.0.0.1 --port "$api_port" >"$logs/api.log" 2>&1 &
 pids+=($!)
 
-echo "logviz: reading $(python -c 'from logviz_assets import config; print(", ".join(map(str, config.sources())))')"
+echo "logviz: reading $(python -c 'from logviz_assets.settings import Settings; print(", ".join(map(str, Settings.from_environment().sources)))')"
 python scripts/run_pipeline.py --api "http://127.0.0.1:$api_port"
 
 cat <<MSG

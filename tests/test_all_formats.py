@@ -7,9 +7,9 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, materialize
 
-from logviz_assets.assets import embeddings, projection, records
+from logviz_assets.defs.assets import embeddings, projection, records
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore
 from logviz_assets.formats import FORMATS, HEAD_BYTES, detect_format
-from logviz_assets.resources import Embedder, Layouts, LogSources, VectorStore, record_store
 
 SAMPLE_FORMATS = {
     "claude-code",
@@ -37,7 +37,7 @@ def test_all_samples_load_and_index_onto_one_map(samples_dir: Path, tmp_path: Pa
     database = tmp_path / "records.duckdb"
     resources = {
         "sources": LogSources(paths=[str(samples_dir)]),
-        "record_store": record_store(database),
+        "record_store": RecordStoreResource(database=str(database)),
         "vector_store": VectorStore(uri=str(tmp_path / "vectors")),
         "embedder": Embedder(model="all-MiniLM-L6-v2"),
         "layouts": Layouts(folder=str(tmp_path / "layouts"), random_state=0),

@@ -18,14 +18,15 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, materialize
 from scipy.spatial import procrustes
 
-from logviz_assets import resources
-from logviz_assets.assets import embeddings, projection, records
-from logviz_assets.embedding import TextEmbedder
-from logviz_assets.projection import similarity_transform
-from logviz_assets.resources import Embedder, Layouts, LogSources, VectorStore
-from logviz_assets.text import embed_text, text_hash
-from logviz_assets.vectors import VectorTable
-from tests.test_loading import expected_files, query
+from logviz_assets.defs import resources
+from logviz_assets.defs.assets import embeddings, projection, records
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, VectorStore
+from logviz_assets.index.embedding import TextEmbedder
+from logviz_assets.index.projection import similarity_transform
+from logviz_assets.index.text import embed_text, text_hash
+from logviz_assets.index.vectors import VectorTable
+from tests.helpers.claude_code import expected_files
+from tests.helpers.store import query
 
 MODEL = "all-MiniLM-L6-v2"
 HELD_BACK = "agent-aac57f5.jsonl"  # copied in later, as logs that arrive after the first index
@@ -113,7 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path):
             samples=samples_dir,
             resources={
                 "sources": LogSources(paths=[str(logs)]),
-                "record_store": resources.record_store(root / "records.duckdb"),
+                "record_store": resources.RecordStoreResource(database=str(root / "records.duckdb")),
                 "vector_store": VectorStore(uri=str(root / "vectors")),
                 "embedder": Embedder(model=MODEL),
                 "layouts": Layouts(folder=str(root / "layouts"), random_state=0),
@@ -296,7 +297,7 @@ def test_full_refit_keeps_the_points_and_aligns_onto_the_old_map(world: World, g
 
 @pytest.fixture
 def reloaded_definitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import logviz_assets.definitions as module
+    import logviz_assets.defs.definitions as module
 
     monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("LOGVIZ_SOURCES", str(tmp_path / "logs"))

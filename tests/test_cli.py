@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
-from logviz_assets.vectors import VectorTable
-from tests.test_loading import expected_files, query
+from logviz_assets.index.vectors import VectorTable
+from tests.helpers.claude_code import expected_files
+from tests.helpers.store import query
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,9 @@ class Setup:
         return self.home / "records.duckdb"
 
     def job(self, name: str) -> subprocess.CompletedProcess:
-        command = f"source scripts/env.sh && dagster job execute -m logviz_assets.definitions -j {shlex.quote(name)}"
+        command = (
+            f"source scripts/env.sh && dagster job execute -m logviz_assets.defs.definitions -j {shlex.quote(name)}"
+        )
         env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
         env.update(LOGVIZ_HOME=str(self.home), LOGVIZ_SOURCES=str(self.logs))
         done = subprocess.run(

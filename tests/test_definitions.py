@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from dagster import AssetKey, Backoff, DagsterInstance, DefaultSensorStatus
 
-from logviz_assets.definitions import defs
+from logviz_assets.defs.definitions import defs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = REPO_ROOT / ".venv" / "bin" / "dagster"
@@ -53,7 +53,9 @@ def test_validate_fails_on_a_broken_location(dagster_env: dict[str, str], tmp_pa
     # The control for the test above: validation really loads the module.
     broken = tmp_path / "workspace.yaml"
     broken.write_text(
-        (REPO_ROOT / "workspace.yaml").read_text().replace("logviz_assets.definitions", "logviz_assets.no_such_module")
+        (REPO_ROOT / "workspace.yaml")
+        .read_text()
+        .replace("logviz_assets.defs.definitions", "logviz_assets.no_such_module")
     )
     assert validate(broken, dagster_env).returncode != 0
 

@@ -13,17 +13,17 @@ import pytest
 import torch
 from sentence_transformers import SentenceTransformer
 
-from logviz_assets import config
-from logviz_assets.embedding import TextEmbedder, bf16_supported
-from logviz_assets.parsing import read_file
-from logviz_assets.sources import scan
-from logviz_assets.text import embed_text
+from logviz_assets import settings
+from logviz_assets.index.embedding import TextEmbedder, bf16_supported
+from logviz_assets.index.text import embed_text
+from logviz_assets.load.file_read import read_file
+from logviz_assets.load.source import scan
 
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     found: dict[str, None] = {}
-    for file in scan([config.DEMO_CORPUS]):
+    for file in scan([settings.DEMO_CORPUS]):
         for r in read_file(Path(file.path)).records:
             found[embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)] = None
     assert len(found) >= 40
@@ -33,7 +33,7 @@ def texts() -> list[str]:
 @pytest.fixture(scope="module")
 def reference(texts: list[str]) -> np.ndarray:
     """Plain sentence-transformers, fp32: what every precision is compared with."""
-    plain = SentenceTransformer(config.resolve_model_path(config.DEFAULT_MODEL_NAME), device="cpu")
+    plain = SentenceTransformer(settings.resolve_model_path(settings.DEFAULT_MODEL_NAME), device="cpu")
     return plain.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
 
 
@@ -47,25 +47,22 @@ def own_nearest_share(matrix: np.ndarray, reference: np.ndarray) -> float:
 
 
 def test_fp32_is_plain_sentence_transformers(texts: list[str], reference: np.ndarray) -> None:
-    vectors = TextEmbedder(config.DEFAULT_MODEL_NAME, precision="fp32").encode(texts)
+    vectors = TextEmbedder(settings.DEFAULT_MODEL_NAME, precision="fp32").encode(texts)
     assert unit_rows(vectors)
     assert np.min(np.sum(vectors * reference, axis=1)) > 0.99999
 
 
 def test_bf16_is_close_to_fp32_or_falls_back(texts: list[str], reference: np.ndarray) -> None:
-    embedder = TextEmbedder(config.DEFAULT_MODEL_NAME, precision="bf16")
+    embedder = TextEmbedder(settings.DEFAULT_MODEL_NAME, precision="bf16")
     vectors = embedder.encode(texts)
     assert unit_rows(vectors)
     assert embedder.precision == ("bf16" if bf16_supported("cpu") else "fp32")
     assert np.mean(np.sum(vectors * reference, axis=1)) > 0.999
 
 
-def test_int8_exports_once_and_stays_close_to_fp32(
-    texts: list[str], reference: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path))
+def test_int8_exports_once_and_stays_close_to_fp32(texts: list[str], reference: np.ndarray, tmp_path: Path) -> None:
     torch_threads = torch.get_num_threads()
-    embedder = TextEmbedder(config.DEFAULT_MODEL_NAME, precision="int8")
+    embedder = TextEmbedder(settings.DEFAULT_MODEL_NAME, precision="int8", models_dir=tmp_path / "models")
     vectors = embedder.encode(texts)
 
     assert embedder.precision == "int8"
@@ -79,7 +76,8 @@ def test_int8_exports_once_and_stays_close_to_fp32(
 
     # A second process (here: embedder) loads the same file instead of exporting again.
     written = exported[0].stat().st_mtime_ns
-    again = TextEmbedder(config.DEFAULT_MODEL_NAME, precision="int8").encode(texts[:8])
+    again_embedder = TextEmbedder(settings.DEFAULT_MODEL_NAME, precision="int8", models_dir=tmp_path / "models")
+    again = again_embedder.encode(texts[:8])
     # Activations are quantised per batch, so a text's vector moves slightly with its batch.
     assert np.min(np.sum(again * vectors[:8], axis=1)) > 0.97
     assert exported[0].stat().st_mtime_ns == written
@@ -88,4 +86,4 @@ def test_int8_exports_once_and_stays_close_to_fp32(
 
 def test_unknown_precision_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="fp32, bf16, int8"):
-        TextEmbedder(config.DEFAULT_MODEL_NAME, precision="fp8")
+        TextEmbedder(settings.DEFAULT_MODEL_NAME, precision="fp8")

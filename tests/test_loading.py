@@ -6,20 +6,19 @@ Expected counts come from the JSON itself, by the rules in the docstring of
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from logviz_assets import loading, store
-from logviz_assets.text import embed_text, text_hash
+from logviz_assets.index.text import embed_text, text_hash
+from logviz_assets.store import loads
+from tests.helpers.claude_code import expected, expected_files, line_expectation
+from tests.helpers.store import dump, kinds, load, query, total
 
 BLOCK_KINDS = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}
 FUM = "projects/-home-marco-projects-spotter-worktrees-spotter-fum/8463c716-a2ea-4c14-9efa-87158ebd9f20"
@@ -30,73 +29,11 @@ SUBAGENT_PAIRS = [
 ]
 
 
-# --- independent expectations -----------------------------------------------------------------
-
-
-def run_key(event: dict) -> str | None:
-    session = event.get("sessionId")
-    if not session:
-        return None
-    if event.get("agentId"):
-        return f"{session}:agent-{event['agentId']}"
-    if event.get("isSidechain"):
-        return f"{session}:sidechain"
-    return session
-
-
-def line_expectation(line: str) -> tuple[Counter, set[str]]:
-    """(records by kind except runs, run keys) that one transcript line should give."""
-    counts: Counter = Counter()
-    event = json.loads(line)
-    if event.get("type") not in ("user", "assistant") or event.get("isMeta"):
-        return counts, set()
-    key = run_key(event)
-    message = event.get("message")
-    if key is None or not isinstance(message, dict):
-        return counts, set()
-    content = message.get("content")
-    if isinstance(content, str) or content is None:
-        content = [{"type": "text", "text": content or ""}]
-    for block in content:
-        kind = BLOCK_KINDS.get(block.get("type")) if isinstance(block, dict) else None
-        if kind == "message" and not block.get("text"):
-            continue
-        if kind == "reasoning" and not block.get("thinking"):
-            continue
-        if kind:
-            counts[kind] += 1
-    return counts, {key}
-
-
-def expected(lines: list[str]) -> tuple[Counter, set[str]]:
-    counts: Counter = Counter()
-    runs: set[str] = set()
-    for line in lines:
-        if not line.strip():
-            continue
-        more, keys = line_expectation(line)
-        counts += more
-        runs |= keys
-    return counts, runs
-
-
-def expected_files(paths: list[Path]) -> Counter:
-    """Records by kind, runs included, for a set of whole files loaded together."""
-    counts: Counter = Counter()
-    runs: set[str] = set()
-    for path in paths:
-        more, keys = expected(path.read_text().splitlines())
-        counts += more
-        runs |= keys
-    counts["run"] = len(runs)
-    return counts
-
-
 def lines_of(path: Path) -> list[str]:
     return path.read_text().splitlines(keepends=True)
 
 
-# --- fixtures and helpers ---------------------------------------------------------------------
+# --- fixtures ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -110,60 +47,6 @@ def logs(tmp_path: Path, samples_dir: Path) -> Path:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "records.duckdb"
-
-
-def connector(path: Path):
-    @contextlib.contextmanager
-    def connect() -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(path))
-        try:
-            yield con
-        finally:
-            con.close()
-
-    return connect
-
-
-def load(roots: list[Path] | Path, db: Path, **kwargs) -> loading.LoadReport:
-    roots = roots if isinstance(roots, list) else [roots]
-    return loading.load(roots, connector(db), progress=lambda _: None, **kwargs)
-
-
-def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
-def kinds(db: Path, where: str = "true", params: list | None = None) -> Counter:
-    return Counter(dict(query(db, f"SELECT kind, count(*) FROM records WHERE {where} GROUP BY kind", params)))
-
-
-def total(db: Path) -> int:
-    return query(db, "SELECT count(*) FROM records")[0][0]
-
-
-def dump(db: Path) -> dict[str, list[tuple]]:
-    """Every table's rows, minus load timestamps, in a stable order."""
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        out = {}
-        for table, order in (("records", "record_id"), ("files", "path"), ("rejects", "source_file, source_line")):
-            columns = [
-                c
-                for (c,) in con.execute(
-                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
-                    [table],
-                ).fetchall()
-                if c != "loaded_at"
-            ]
-            select = ", ".join(f'"{c}"' for c in columns)
-            out[table] = con.execute(f"SELECT {select} FROM {table} ORDER BY {order}").fetchall()
-        return out
-    finally:
-        con.close()
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -335,7 +218,7 @@ def test_rewrite_is_one_transaction(logs: Path, db: Path, monkeypatch: pytest.Mo
     def broken(con, run_ids):  # fails after the DELETE and the INSERT of the rewritten file
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "complete_runs", broken)
+    monkeypatch.setattr(loads, "complete_runs", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         load(logs, db)
     assert dump(db) == before  # the DELETE of the old rows was rolled back with the failed insert
@@ -494,7 +377,7 @@ def test_every_subagent_in_the_samples_is_linked_after_one_load(logs: Path, db: 
 def crash_then_reload(logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A load killed while writing its second batch, then a clean load on top; and a fresh one."""
     crashed, clean = tmp_path / "crashed.duckdb", tmp_path / "clean.duckdb"
-    real_write = store.write_files
+    real_write = loads.write_files
     calls = []
 
     def write_then_crash(con, writes):
@@ -504,7 +387,7 @@ def crash_then_reload(logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         return real_write(con, writes)
 
     with monkeypatch.context() as patch:
-        patch.setattr(store, "write_files", write_then_crash)
+        patch.setattr(loads, "write_files", write_then_crash)
         with pytest.raises(OSError, match="killed"):
             load(logs, crashed, batch_records=50)
     assert len(calls) == 2
@@ -581,20 +464,14 @@ def test_rejects_found_by_worker_processes_are_written(logs: Path, tmp_path: Pat
 
 
 FROM_STDIN = """
-import contextlib, sys
+import sys
 from pathlib import Path
-import duckdb
-from logviz_assets import loading
+from logviz_assets.load.operation import load
+from logviz_assets.load.source import DataSource
+from logviz_assets.store import RecordStore
 
-@contextlib.contextmanager
-def connect():
-    con = duckdb.connect(sys.argv[2])
-    try:
-        yield con
-    finally:
-        con.close()
-
-report = loading.load([Path(sys.argv[1])], connect, progress=print, workers=2, parallel_min_bytes=0)
+store = RecordStore(Path(sys.argv[2]))
+report = load(DataSource([sys.argv[1]]), store, progress=print, workers=2, parallel_min_bytes=0)
 print("records added", report.records_added)
 """
 

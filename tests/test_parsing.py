@@ -9,7 +9,7 @@ import pytest
 
 from logviz_assets import formats
 from logviz_assets.formats.base import DocumentFormat, FileContext, Item
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
 from logviz_assets.record import Record
 
 

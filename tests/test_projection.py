@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.spatial import procrustes
 
-from logviz_assets import projection
-from logviz_assets.projection import LayoutStore, LinearReducer, align, fit, place, similarity_transform
+from logviz_assets.index import projection
+from logviz_assets.index.projection import LayoutStore, LinearReducer, align, fit, place, similarity_transform
 
 
 def rotation(theta: float) -> np.ndarray:

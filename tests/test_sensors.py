@@ -17,8 +17,8 @@ from dagster import (
 )
 from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteRepositoryOrigin
 
-from logviz_assets.resources import LogSources
-from logviz_assets.sensors import new_log_files
+from logviz_assets.defs.resources import LogSources
+from logviz_assets.defs.sensors import new_log_files
 
 LINE = '{"type":"user","sessionId":"s1","message":{"role":"user","content":"hello"}}\n'
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from logviz_assets import sources
-from logviz_assets.sources import HEAD_CHECK_BYTES, FoundFile, KnownFile, classify, fingerprint, scan
+from logviz_assets.load import source as sources
+from logviz_assets.load.source import HEAD_CHECK_BYTES, FoundFile, KnownFile, classify, fingerprint, scan
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 LINE = b'{"type":"user","sessionId":"s1","message":{"role":"user","content":"hello"}}\n'
@@ -318,7 +318,7 @@ def test_fingerprint_is_the_same_in_other_processes(tmp_path: Path) -> None:
     here = fingerprint(scan([tmp_path]))
     code = (
         "import json, sys; from pathlib import Path; "
-        "from logviz_assets.sources import fingerprint, scan; "
+        "from logviz_assets.load.source import fingerprint, scan; "
         "print(json.dumps(fingerprint(scan([Path(sys.argv[1])]))))"
     )
     seen = []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from logviz_assets.vectors import InMemoryVectors, VectorTable
+from logviz_assets.index.vectors import InMemoryVectors, VectorTable
 
 MODEL = "test-model"
 

@@ -28,24 +28,22 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import ApiSettings, check_bind
-from tests.api.conftest import (
+from api.security import check_bind
+from logviz_assets.settings import Settings
+from tests.helpers.claude_code import expected_files
+from tests.helpers.pipeline import BuiltStore
+from tests.helpers.processes import REPO_ROOT, free_port
+from tests.helpers.samples import (
     DIALYZER_COMMAND,
     DOV_SESSION_ID,
     FUM_PROJECT,
     FUM_SESSION,
-    REPO_ROOT,
-    BuiltStore,
     ToolCall,
     clone_session,
-    duck,
-    duck_count,
-    duck_ids,
     find_bash_call,
-    free_port,
     jsonl_files,
 )
-from tests.test_loading import expected_files
+from tests.helpers.store import duck, duck_count, duck_ids
 
 ARROW = "application/vnd.apache.arrow.stream"
 SUBAGENT_RUN = f"{DOV_SESSION_ID}:agent-a2898e3"
@@ -69,12 +67,8 @@ POINT_FIELDS = {
 
 
 @pytest.fixture(scope="module")
-def store(built_store: BuiltStore) -> Iterator[BuiltStore]:
-    """The built store, with LOGVIZ_HOME pointing at it for the whole module."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LOGVIZ_HOME", str(built_store.home))
-        mp.delenv("LOGVIZ_API_TOKEN", raising=False)
-        yield built_store
+def store(built_store: BuiltStore) -> BuiltStore:
+    return built_store
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +79,8 @@ def dead_dagster() -> str:
 
 @pytest.fixture(scope="module")
 def client(store: BuiltStore, dead_dagster: str) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(dagster_url=dead_dagster)), raise_server_exceptions=False) as test_client:
+    app = create_app(Settings(home=store.home, dagster_url=dead_dagster))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -516,7 +511,7 @@ def test_index_submits_a_run_config_the_index_job_accepts(
 ) -> None:
     from dagster import validate_run_config
 
-    from logviz_assets.definitions import defs
+    from logviz_assets.defs.definitions import defs
 
     runs = RecordingRuns()
     real, client.app.state.dagster = client.app.state.dagster, runs
@@ -563,7 +558,7 @@ def test_cors_allows_only_local_pages_by_default(client: TestClient, origin: str
 
 
 def test_token_guards_only_the_endpoints_that_start_work(store: BuiltStore, dead_dagster: str) -> None:
-    app = create_app(ApiSettings(token="s3cret-token", dagster_url=dead_dagster))
+    app = create_app(Settings(home=store.home, api_token="s3cret-token", dagster_url=dead_dagster))
     with TestClient(app, raise_server_exceptions=False) as secured:
         for url in ("/load", "/index"):
             missing = secured.post(url)
@@ -613,9 +608,9 @@ def test_check_bind_allows_loopback_or_a_token() -> None:
 # --- an empty store, and reads while another process writes ------------------------------------
 
 
-def test_an_empty_store_answers_empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dead_dagster: str) -> None:
-    monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path / "nothing-yet"))
-    with TestClient(create_app(ApiSettings(dagster_url=dead_dagster)), raise_server_exceptions=False) as empty:
+def test_an_empty_store_answers_empty(tmp_path: Path, dead_dagster: str) -> None:
+    app = create_app(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster))
+    with TestClient(app, raise_server_exceptions=False) as empty:
         assert get_ok(empty, "/points") == {"count": 0, "points": []}
         arrow = empty.get("/points", params={"format": "arrow"})
         assert arrow.status_code == 200 and read_arrow(arrow.content).num_rows == 0
@@ -630,30 +625,28 @@ def test_an_empty_store_answers_empty(tmp_path: Path, monkeypatch: pytest.Monkey
         assert parts["record_store"]["ok"] and parts["vector_store"]["ok"]
 
 
-def test_an_empty_store_still_sends_the_arrow_columns(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dead_dagster: str
-) -> None:
-    monkeypatch.setenv("LOGVIZ_HOME", str(tmp_path / "nothing-yet"))
-    with TestClient(create_app(ApiSettings(dagster_url=dead_dagster))) as empty:
+def test_an_empty_store_still_sends_the_arrow_columns(tmp_path: Path, dead_dagster: str) -> None:
+    with TestClient(create_app(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster))) as empty:
         response = empty.get("/points", params={"format": "arrow"})
     assert set(read_arrow(response.content).column_names) == POINT_FIELDS
 
 
 WRITER = """
 import sys
-from functools import partial
 from pathlib import Path
 
-from logviz_assets import loading, resources
+from logviz_assets.load.operation import load
+from logviz_assets.load.source import DataSource
+from logviz_assets.store import RecordStore
 
-store = resources.record_store(Path(sys.argv[2]))
-report = loading.load([Path(sys.argv[1])], partial(resources.writer, store), batch_records=20, progress=lambda _: None)
+store = RecordStore(Path(sys.argv[2]))
+report = load(DataSource([sys.argv[1]]), store, batch_records=20, progress=lambda _: None)
 print(report.records_added)
 """
 
 
 def test_reads_never_fail_while_another_process_loads(
-    client: TestClient, store: BuiltStore, samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: BuiltStore, samples_dir: Path, tmp_path: Path, dead_dagster: str
 ) -> None:
     """A loader in another process writes many small batches; GET /points keeps answering."""
     home = tmp_path / "home"
@@ -667,7 +660,7 @@ def test_reads_never_fail_while_another_process_loads(
     db = home / "records.duckdb"
     before = duck_count(db)
     after = before + sum(expected_files(added_files).values())
-    monkeypatch.setenv("LOGVIZ_HOME", str(home))
+    client = TestClient(create_app(Settings(home=home, dagster_url=dead_dagster)), raise_server_exceptions=False)
 
     def read() -> tuple[int, int]:
         response = client.get("/points")
@@ -721,11 +714,11 @@ def test_points_offset_works_without_limit(client: TestClient) -> None:
 
 
 def test_points_carry_an_etag_that_changes_only_with_the_store(
-    client: TestClient, store: BuiltStore, samples_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: BuiltStore, samples_dir: Path, tmp_path: Path, dead_dagster: str
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(store.home, home)
-    monkeypatch.setenv("LOGVIZ_HOME", str(home))
+    client = TestClient(create_app(Settings(home=home, dagster_url=dead_dagster)), raise_server_exceptions=False)
     first = client.get("/points")
     etag = first.headers["etag"]
     assert first.status_code == 200 and etag

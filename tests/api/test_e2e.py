@@ -29,32 +29,25 @@ import httpx
 import pyarrow as pa
 import pytest
 
-from tests.api.conftest import (
-    BIN,
+from logviz_assets.run_status import IN_FLIGHT_STATUSES, TERMINAL_STATUSES
+from tests.helpers.claude_code import expected_files
+from tests.helpers.processes import BIN, REPO_ROOT, Services, free_port, start_service, wait_for
+from tests.helpers.samples import (
     DIALYZER_COMMAND,
     DOV_SESSION_ID,
     FUM_SESSION,
-    REPO_ROOT,
-    TERMINAL,
-    Services,
     clone_session,
-    duck,
-    duck_count,
-    duck_ids,
     find_bash_call,
-    free_port,
     jsonl_files,
-    start_service,
-    wait_for,
 )
-from tests.test_loading import expected_files
+from tests.helpers.store import duck, duck_count, duck_ids
 
 pytestmark = pytest.mark.e2e
 
 ARROW = "application/vnd.apache.arrow.stream"
 TOKEN = "e2e-" + uuid.uuid4().hex
 PARTS = {"record_store", "vector_store", "dagster_webserver", "dagster_daemon", "model"}
-IN_FLIGHT = {"QUEUED", "NOT_STARTED", "STARTING", "STARTED"}
+IN_FLIGHT = set(IN_FLIGHT_STATUSES)
 STARTUP_SECONDS = 300
 JOB_SECONDS = 300
 READS = [
@@ -114,7 +107,7 @@ class Stack:
             response = client.get(f"/jobs/{run_id}")
             assert response.status_code == 200, response.text
             body = response.json()
-            return body if body["status"] in TERMINAL else None
+            return body if body["status"] in TERMINAL_STATUSES else None
 
         run = wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)
         assert run["status"] == "SUCCESS", f"run {run_id} ended {run['status']}\n{compute_logs(self.home)}"
@@ -508,9 +501,9 @@ def test_reads_never_fail_while_a_load_writes(stack: Stack, samples_dir: Path) -
     while time.monotonic() < deadline:
         got = stack.api.get("/points")
         reads.append((got.status_code, got.json()["count"] if got.status_code == 200 else -1))
-        if reads[-1][1] >= after and run_status in TERMINAL:
+        if reads[-1][1] >= after and run_status in TERMINAL_STATUSES:
             break
-        if run_status not in TERMINAL:
+        if run_status not in TERMINAL_STATUSES:
             run_status = get_ok(stack.api, f"/jobs/{run_id}")["status"]
         assert run_status in IN_FLIGHT | {"SUCCESS"}, f"run {run_id} ended {run_status}"
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job, in_process_executor
 
-from logviz_assets.assets import embeddings, projection, records
+from logviz_assets.defs.assets import embeddings, projection, records
 
 # In-process: the model and UMAP's compiled code are loaded once per run, not once per step.
 load_job = define_asset_job(

@@ -1,8 +1,6 @@
 """The asset graph: log files → records (Load) → embeddings → projection (Index)."""
 # No `from __future__ import annotations`: Dagster reads these annotations at definition time.
 
-from functools import partial
-
 import numpy as np
 from dagster import (
     AssetExecutionContext,
@@ -13,12 +11,12 @@ from dagster import (
     RetryPolicy,
     asset,
 )
-from dagster_duckdb import DuckDBResource
 from pydantic import Field
 
-from logviz_assets import loading, preview
-from logviz_assets.indexing import embed_missing, place_points
-from logviz_assets.resources import Embedder, Layouts, LogSources, VectorStore, reader, writer
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore
+from logviz_assets.index import preview
+from logviz_assets.index.operation import Indexer
+from logviz_assets.load.operation import load
 
 # Dagster pools with limit 1 (dagster.yaml): one writer per store at a time.
 DUCKDB_POOL = "duckdb_writer"
@@ -32,8 +30,10 @@ LANCEDB_POOL = "lancedb_writer"
     description="Every step of every agent run in the log folders: DuckDB tables records, files and rejects. "
     "Reads only new, grown and rewritten files.",
 )
-def records(context: AssetExecutionContext, sources: LogSources, record_store: DuckDBResource) -> MaterializeResult:
-    report = loading.load(sources.roots(), partial(writer, record_store), progress=context.log.info)
+def records(
+    context: AssetExecutionContext, sources: LogSources, record_store: RecordStoreResource
+) -> MaterializeResult:
+    report = load(sources.source(), record_store.store(), progress=context.log.info, workers=sources.load_workers)
     return MaterializeResult(
         metadata={
             "dagster/row_count": report.records_total,
@@ -50,7 +50,7 @@ def records(context: AssetExecutionContext, sources: LogSources, record_store: D
             "runs_linked_to_spawning_calls": report.runs_linked,
             "formats": MetadataValue.json(dict(report.formats)),
             "seconds": report.seconds,
-            "sources": MetadataValue.json([str(p) for p in sources.roots()]),
+            "sources": MetadataValue.json(list(sources.paths)),
         }
     )
 
@@ -65,16 +65,14 @@ def records(context: AssetExecutionContext, sources: LogSources, record_store: D
     "Embeds only texts that have none.",
 )
 def embeddings(
-    context: AssetExecutionContext, record_store: DuckDBResource, vector_store: VectorStore, embedder: Embedder
+    context: AssetExecutionContext,
+    record_store: RecordStoreResource,
+    vector_store: VectorStore,
+    embedder: Embedder,
+    layouts: Layouts,
 ) -> MaterializeResult:
-    model = embedder.embedder()
-    report = embed_missing(
-        partial(reader, record_store),
-        vector_store.table(),
-        model,
-        chunk_texts=embedder.chunk_texts,
-        progress=context.log.info,
-    )
+    indexer = _indexer(record_store, vector_store, embedder, layouts)
+    report = indexer.embed_missing(progress=context.log.info)
     return MaterializeResult(
         metadata={
             "dagster/row_count": report.texts_total,
@@ -84,7 +82,7 @@ def embeddings(
             "texts_per_second": report.texts_per_second,
             "model": report.model,
             # What ran: a bf16 request falls back to fp32 on a CPU without native bf16.
-            "precision": model.precision,
+            "precision": indexer.embedder.precision,
             "seconds": report.seconds,
         }
     )
@@ -108,22 +106,13 @@ class ProjectionConfig(Config):
 def projection(
     context: AssetExecutionContext,
     config: ProjectionConfig,
-    record_store: DuckDBResource,
+    record_store: RecordStoreResource,
     vector_store: VectorStore,
     embedder: Embedder,
     layouts: Layouts,
 ) -> MaterializeResult:
-    report = place_points(
-        partial(reader, record_store),
-        partial(writer, record_store),
-        vector_store.table(),
-        layouts.store(),
-        embedder.model,
-        full_refit=config.full_refit,
-        fit_sample_size=layouts.fit_sample_size,
-        random_state=layouts.random_state,
-        progress=context.log.info,
-    )
+    indexer = _indexer(record_store, vector_store, embedder, layouts)
+    report = indexer.place_points(full_refit=config.full_refit, progress=context.log.info)
     metadata = {
         "dagster/row_count": report.points_total,
         "points_placed": report.points_placed,
@@ -135,16 +124,23 @@ def projection(
         "points_by_kind": MetadataValue.json(dict(report.by_kind)),
         "seconds": report.seconds,
     }
-    with reader(record_store) as con:
-        if con is not None:
-            rows = con.execute(
-                "SELECT x, y, kind FROM points JOIN "
-                "(SELECT text_hash, any_value(kind) AS kind FROM records GROUP BY text_hash) USING (text_hash) "
-                "USING SAMPLE 20000 ROWS"
-            ).fetchall()
-            if rows:
-                xy = np.array([(x, y) for x, y, _ in rows])
-                metadata["preview"] = MetadataValue.md(
-                    preview.markdown_image(preview.scatter_png(xy, [kind for _, _, kind in rows]))
-                )
+    sample = indexer.store.preview_sample()
+    if sample:
+        xy = np.array([(x, y) for x, y, _ in sample])
+        png = preview.scatter_png(xy, [kind for _, _, kind in sample])
+        metadata["preview"] = MetadataValue.md(preview.markdown_image(png))
     return MaterializeResult(metadata=metadata)
+
+
+def _indexer(
+    record_store: RecordStoreResource, vector_store: VectorStore, embedder: Embedder, layouts: Layouts
+) -> Indexer:
+    return Indexer(
+        record_store.store(),
+        vector_store.table(),
+        embedder.embedder(),
+        layouts.store(),
+        chunk_texts=embedder.chunk_texts,
+        fit_sample_size=layouts.fit_sample_size,
+        random_state=layouts.random_state,
+    )

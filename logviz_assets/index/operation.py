@@ -1,8 +1,10 @@
 """Index: give every embeddable text a vector, then every vector a point on the map.
 
-Both steps start by asking the stores what is missing, so a second run does nothing and a
-run that died half way is finished by the next one. DuckDB is opened briefly and only
-between batches, never while the model runs, so loads are not held up by an index.
+The Indexer is the record store's texts as vectors (the model, LanceDB) and the vectors as
+points (the saved layouts). Both steps start by asking the stores what is missing, so a
+second run does nothing and a run that died half way is finished by the next one. The
+record store is opened briefly and only between batches, never while the model runs, so
+loads are not held up by an index.
 """
 
 from __future__ import annotations
@@ -11,19 +13,16 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
-import pyarrow as pa
 
-from logviz_assets import projection
-from logviz_assets.embedding import TextEmbedder
-from logviz_assets.text import embed_text, text_hash, vector_key
-from logviz_assets.vectors import VectorTable
+from logviz_assets.index import projection
+from logviz_assets.index.embedding import TextEmbedder
+from logviz_assets.index.text import vector_key
+from logviz_assets.index.vectors import VectorTable
+from logviz_assets.store import RecordStore
 
-Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection | None]]
 log = logging.getLogger(__name__)
 
 
@@ -51,32 +50,8 @@ class PlaceReport:
     by_kind: Counter = field(default_factory=Counter)
 
 
-def record_text_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    rows = con.execute("SELECT DISTINCT text_hash FROM records WHERE text_hash IS NOT NULL").fetchall()
-    return {row[0] for row in rows}
-
-
-def texts_for(con: duckdb.DuckDBPyConnection, hashes: list[str]) -> tuple[list[str], list[str]]:
-    """The embed text of one record per hash (records sharing a hash share the text)."""
-    con.register("wanted_hashes", pa.table({"text_hash": hashes}))
-    rows = con.execute(
-        """
-        SELECT DISTINCT ON (text_hash) text_hash, kind, text, tool_name, tool_args, is_error
-        FROM records WHERE text_hash IN (SELECT text_hash FROM wanted_hashes)
-        """
-    ).fetchall()
-    con.unregister("wanted_hashes")
-    found_hashes, texts = [], []
-    for key, kind, text, tool_name, tool_args, is_error in rows:
-        body = embed_text(kind, text, tool_name, tool_args, is_error)
-        if text_hash(body) == key:
-            found_hashes.append(key)
-            texts.append(body)
-    return found_hashes, texts
-
-
 def embed_missing(
-    connect: Connect,
+    store: RecordStore,
     vectors: VectorTable,
     embedder: TextEmbedder,
     chunk_texts: int = 2048,
@@ -89,8 +64,7 @@ def embed_missing(
     """
     started = time.perf_counter()
     report = EmbedReport(model=embedder.model_name)
-    with connect() as con:
-        wanted = record_text_hashes(con) if con is not None else set()
+    wanted = store.text_hashes()
     done = vectors.text_hashes(embedder.model_name)
     missing = sorted(wanted - done)
     report.texts_total = len(wanted)
@@ -99,8 +73,7 @@ def embed_missing(
     if missing:
         vectors.ensure(embedder.dimension)
     for start in range(0, len(missing), chunk_texts):
-        with connect() as con:
-            hashes, texts = texts_for(con, missing[start : start + chunk_texts])
+        hashes, texts = store.texts_for(missing[start : start + chunk_texts])
         matrix = embedder.encode(texts)
         keys = [vector_key(h, embedder.model_name) for h in hashes]
         vectors.upsert(keys, hashes, embedder.model_name, texts, matrix)
@@ -118,46 +91,8 @@ def embed_missing(
     return report
 
 
-def current_points(con: duckdb.DuckDBPyConnection) -> tuple[str | None, dict[str, tuple[float, float]]]:
-    rows = con.execute("SELECT text_hash, x, y, layout_id FROM points").fetchall()
-    layouts = Counter(row[3] for row in rows)
-    layout_id = layouts.most_common(1)[0][0] if layouts else None
-    return layout_id, {row[0]: (row[1], row[2]) for row in rows}
-
-
-def write_points(
-    con: duckdb.DuckDBPyConnection, hashes: list[str], coords: np.ndarray, layout_id: str, placed_by: str, replace: bool
-) -> None:
-    con.begin()
-    try:
-        if replace:
-            con.execute("DELETE FROM points")
-        con.register(
-            "new_points",
-            pa.table(
-                {
-                    "text_hash": hashes,
-                    "x": coords[:, 0].astype(float),
-                    "y": coords[:, 1].astype(float),
-                    "layout_id": [layout_id] * len(hashes),
-                    "placed_by": [placed_by] * len(hashes),
-                }
-            ),
-        )
-        con.execute(
-            "INSERT OR REPLACE INTO points (text_hash, x, y, layout_id, placed_by) "
-            "SELECT text_hash, x, y, layout_id, placed_by FROM new_points"
-        )
-        con.unregister("new_points")
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-
-
 def place_points(
-    read: Connect,
-    write: Connect,
+    store: RecordStore,
     vectors: VectorTable,
     layouts: projection.LayoutStore,
     model: str,
@@ -174,11 +109,10 @@ def place_points(
     """
     started = time.perf_counter()
     report = PlaceReport()
-    with read() as con:
-        if con is None:
-            return report
-        wanted = record_text_hashes(con)
-        layout_id, old_points = current_points(con)
+    if not store.exists():
+        return report
+    wanted = store.text_hashes()
+    layout_id, old_points = store.current_points()
     placeable = wanted & vectors.text_hashes(model)
     saved = layouts.load(layout_id) if layout_id else None
     needs_fit = full_refit or saved is None or saved[0].model != model
@@ -196,8 +130,7 @@ def place_points(
             coords = projection.align(coords, coords[shared], old)
             report.points_moved = sum(1 for i in shared if not np.allclose(coords[i], old_points[hashes[i]]))
         info = layouts.save(reducer, model, len(fitted))
-        with write() as con:
-            write_points(con, hashes, coords, info.layout_id, "refit" if full_refit else "fit", replace=True)
+        store.write_points(hashes, coords, info.layout_id, "refit" if full_refit else "fit", replace=True)
         layouts.prune(keep=info.layout_id)
         report.refit, report.points_placed, report.fitted_points = True, len(hashes), len(fitted)
         report.layout_id, report.method = info.layout_id, info.method
@@ -209,19 +142,44 @@ def place_points(
             hashes, matrix = vectors.load_vectors(model, new)
             progress(f"placing {len(hashes)} new points with layout {info.layout_id}")
             coords = projection.place(reducer, matrix)
-            with write() as con:
-                write_points(con, hashes, coords, info.layout_id, "transform", replace=False)
+            store.write_points(hashes, coords, info.layout_id, "transform", replace=False)
             report.points_placed = len(hashes)
-    with read() as con:
-        (report.points_total,) = con.execute("SELECT count(*) FROM points").fetchone()
-        report.by_kind = Counter(
-            dict(
-                con.execute("SELECT kind, count(*) FROM records JOIN points USING (text_hash) GROUP BY kind").fetchall()
-            )
-        )
+    report.points_total, report.by_kind = store.placed()
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
         f"projection done: {report.points_placed} placed, {report.points_moved} moved, "
         f"{report.points_total} in all ({report.method}, layout {report.layout_id})"
     )
     return report
+
+
+class Indexer:
+    """The Index operation over one record store: texts to vectors, vectors to points."""
+
+    def __init__(
+        self,
+        store: RecordStore,
+        vectors: VectorTable,
+        embedder: TextEmbedder,
+        layouts: projection.LayoutStore,
+        chunk_texts: int = 2048,
+        fit_sample_size: int = 50_000,
+        random_state: int | None = None,
+    ) -> None:
+        self.store, self.vectors, self.embedder, self.layouts = store, vectors, embedder, layouts
+        self.chunk_texts, self.fit_sample_size, self.random_state = chunk_texts, fit_sample_size, random_state
+
+    def embed_missing(self, progress: Callable[[str], None] = log.info) -> EmbedReport:
+        return embed_missing(self.store, self.vectors, self.embedder, self.chunk_texts, progress)
+
+    def place_points(self, full_refit: bool = False, progress: Callable[[str], None] = log.info) -> PlaceReport:
+        return place_points(
+            self.store,
+            self.vectors,
+            self.layouts,
+            self.embedder.model_name,
+            full_refit=full_refit,
+            fit_sample_size=self.fit_sample_size,
+            random_state=self.random_state,
+            progress=progress,
+        )

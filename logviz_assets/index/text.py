@@ -9,6 +9,11 @@ cut to what the model reads anyway (all-MiniLM-L6-v2 stops at 256 word pieces, a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from logviz_assets.record import Record
 
 MAX_EMBED_CHARS = 1200
 
@@ -40,3 +45,8 @@ def text_hash(text: str) -> str:
 def vector_key(text_key: str, model: str) -> str:
     """Key of one vector: the same text under another model is another vector."""
     return hashlib.sha256(f"{model}\0{text_key}".encode()).hexdigest()[:32]
+
+
+def text_hashes_of(records: Iterable[Record]) -> list[str]:
+    """The hash of the text each record will be embedded as (computed where the file is read)."""
+    return [text_hash(embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)) for r in records]

@@ -27,12 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from logviz_assets import config
-from logviz_assets.config import resolve_model_path
-from logviz_assets.onnx_int8 import OnnxInt8Encoder
+from logviz_assets.index.onnx_int8 import OnnxInt8Encoder
+from logviz_assets.settings import PRECISIONS, Settings, resolve_model_path
 
 log = logging.getLogger(__name__)
-PRECISIONS = ("fp32", "bf16", "int8")
 # Small batches are faster on CPU: less padding, and activations that stay in cache.
 DEFAULT_BATCH_SIZE = 16
 
@@ -63,12 +61,19 @@ class TextEmbedder:
     """Encodes texts into unit-length float32 vectors, in batches."""
 
     def __init__(
-        self, model: str, batch_size: int = DEFAULT_BATCH_SIZE, device: str = "cpu", precision: str | None = None
+        self,
+        model: str,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        device: str = "cpu",
+        precision: str = "fp32",
+        models_dir: Path | None = None,
     ) -> None:
+        """`models_dir` keeps what is derived from the model here (the int8 export)."""
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
-        requested = (precision or config.embed_precision()).lower()
+        self.models_dir = models_dir or Settings().models_path
+        requested = precision.lower()
         if requested not in PRECISIONS:
             raise ValueError(f"embedding precision {requested!r} is not one of {', '.join(PRECISIONS)}")
         self.requested_precision = requested
@@ -76,7 +81,7 @@ class TextEmbedder:
         self._int8: OnnxInt8Encoder | None = None
 
     @cached_property
-    def model(self):
+    def loaded_model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
@@ -99,7 +104,7 @@ class TextEmbedder:
                 self.precision = "fp32"
         if self.requested_precision == "int8":
             if self.device == "cpu":
-                self._int8 = OnnxInt8Encoder(model, config.models_path())
+                self._int8 = OnnxInt8Encoder(model, self.models_dir)
             else:
                 log.warning("int8 embedding runs on the CPU only, not on %s: using fp32", self.device)
                 self.precision = "fp32"
@@ -107,12 +112,12 @@ class TextEmbedder:
 
     @property
     def dimension(self) -> int:
-        return int(self.model.get_embedding_dimension())
+        return int(self.loaded_model.get_embedding_dimension())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        model = self.model
+        model = self.loaded_model
         if self._int8 is not None:
             return self._int8.encode(texts, self.batch_size)
         if self.precision == "fp32":

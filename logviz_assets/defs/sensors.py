@@ -20,16 +20,11 @@ from dagster import (
     sensor,
 )
 
-from logviz_assets.jobs import load_job
-from logviz_assets.resources import LogSources
-from logviz_assets.sources import fingerprint
+from logviz_assets.defs.jobs import load_job
+from logviz_assets.defs.resources import LogSources
+from logviz_assets.run_status import IN_FLIGHT_STATUSES
 
-IN_FLIGHT = [
-    DagsterRunStatus.QUEUED,
-    DagsterRunStatus.NOT_STARTED,
-    DagsterRunStatus.STARTING,
-    DagsterRunStatus.STARTED,
-]
+IN_FLIGHT = [DagsterRunStatus(status) for status in IN_FLIGHT_STATUSES]
 
 
 def load_in_flight(context: SensorEvaluationContext) -> bool:
@@ -44,7 +39,7 @@ def load_in_flight(context: SensorEvaluationContext) -> bool:
     description="Requests a load run when agent log files arrive or grow.",
 )
 def new_log_files(context: SensorEvaluationContext, sources: LogSources):
-    current = fingerprint(sources.scan())
+    current = sources.source().fingerprint()
     cursor = json.dumps(current, sort_keys=True)
     if cursor == context.cursor:
         return SkipReason("no log file arrived, grew or vanished")

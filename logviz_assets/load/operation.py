@@ -1,9 +1,9 @@
 """Load: bring the RecordStore up to date with the log files, reading only what changed.
 
-The DuckDB file is opened once to plan and once per batch of records (once in all when
-nothing changed), and never while files are parsed, so the API's readers get in between
-batches. When there is a lot to read, worker processes parse the files while this one
-writes the batches they have handed back.
+The record store is read once to plan and written once per batch of records, and never
+held while files are parsed, so the API's readers get in between batches. When there is a
+lot to read, worker processes parse the files while this one writes the batches they have
+handed back.
 """
 
 from __future__ import annotations
@@ -12,22 +12,19 @@ import logging
 import multiprocessing
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from logviz_assets import config, store
 from logviz_assets.formats import format_named
-from logviz_assets.parsing import FileRead, read_file
+from logviz_assets.index.text import text_hashes_of
+from logviz_assets.load.file_read import FileRead, read_file
+from logviz_assets.load.source import HEAD_CHECK_BYTES, Change, DataSource, FoundFile, KnownFile, head_hash
 from logviz_assets.record import ParseState, Reject
-from logviz_assets.sources import HEAD_CHECK_BYTES, Change, FoundFile, KnownFile, classify, head_hash, scan
+from logviz_assets.store import FileWrite, RecordStore
 
-Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 ReadJob = tuple[FoundFile, Change, KnownFile | None, tuple[int, int, str | None] | None]
 log = logging.getLogger(__name__)
 
@@ -50,35 +47,31 @@ class LoadReport:
 
 
 def load(
-    roots: Iterable[Path],
-    connect: Connect,
+    source: DataSource,
+    store: RecordStore,
     batch_records: int = 50_000,
     progress: Callable[[str], None] = log.info,
-    workers: int | None = None,
+    workers: int = 1,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> LoadReport:
-    """Read new and grown log files below `roots` into the store; mark vanished ones.
+    """Read the source's new and grown log files into the store; mark vanished ones.
 
-    `workers` parse files in other processes (default: one per CPU, at most 4) when the
-    files hold at least `parallel_min_bytes` to read; the writes stay in this process.
+    `workers` parse files in other processes when the files hold at least
+    `parallel_min_bytes` to read; the writes stay in this process.
     """
     started = time.perf_counter()
     report = LoadReport()
-    with connect() as con:
-        store.ensure_schema(con)
-        known = store.known_files(con)
-        plan = classify(scan(roots), known)
-        resume = {f.path: store.file_resume_point(con, f.path) for f in plan.grown}
-        (before,) = con.execute("SELECT count(*) FROM records").fetchone()
+    known, before = store.load_state()
+    plan = source.plan(known)
+    resume = store.resume_points([f.path for f in plan.grown])
     report.plan = plan.counts()
     progress(f"load plan: {report.plan}")
 
-    pending: list[store.FileWrite] = []
+    pending: list[FileWrite] = []
     pending_records = 0
     to_read = plan.to_read
     jobs = [(file, change, known.get(file.path), resume.get(file.path)) for change, file in to_read]
     size = sum(_bytes_to_read(job) for job in jobs)
-    workers = config.load_workers() if workers is None else workers
     workers = workers if size >= parallel_min_bytes and len(jobs) > 1 else 1
     if workers > 1:
         progress(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes")
@@ -92,17 +85,14 @@ def load(
         pending.append(write)
         pending_records += len(write.records)
         if pending_records >= batch_records:
-            report.runs_linked += _flush(connect, pending)
+            report.runs_linked += store.write_files(pending)[0]
             progress(f"loaded {index}/{len(to_read)} files, {report.records_read} records read")
             pending, pending_records = [], 0
 
     report.records_total = before
-    if jobs or plan.vanished:
-        with connect() as con:  # the last batch and the vanished files, in one opening
-            if pending:
-                report.runs_linked += store.write_files(con, pending)
-            store.mark_vanished(con, plan.vanished)
-            (report.records_total,) = con.execute("SELECT count(*) FROM records").fetchall()[0]
+    if jobs or plan.vanished or not store.exists():  # the last batch and the vanished files, in one opening
+        linked, report.records_total = store.write_files(pending, plan.vanished)
+        report.runs_linked += linked
     report.records_added = report.records_total - before
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
@@ -117,7 +107,7 @@ def _bytes_to_read(job: ReadJob) -> int:
     return file.size - resume[0] if change is Change.GROWN and resume else file.size
 
 
-def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
+def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]:
     """Each job's FileWrite, in job order."""
     done = 0
     if workers > 1:
@@ -133,13 +123,13 @@ def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
     yield from (_read(*job) for job in jobs[done:])
 
 
-def _read_in_processes(jobs: list[ReadJob], workers: int) -> Iterator[store.FileWrite]:
+def _read_in_processes(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]:
     # Spawned, not forked: the caller may be a Dagster run or the API, with threads of its own.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         # A bounded window of tasks in flight, so parsed records cannot pile up in memory
         # faster than the batches are written.
-        window: deque[Future[list[store.FileWrite]]] = deque()
+        window: deque[Future[list[FileWrite]]] = deque()
         for task in _tasks(jobs):
             window.append(pool.submit(_read_task, task))
             if len(window) >= 4 * workers:
@@ -162,18 +152,13 @@ def _tasks(jobs: list[ReadJob], task_bytes: int = 8 * 1024 * 1024, task_files: i
         yield task
 
 
-def _read_task(jobs: list[ReadJob]) -> list[store.FileWrite]:
+def _read_task(jobs: list[ReadJob]) -> list[FileWrite]:
     return [_read(*job) for job in jobs]
-
-
-def _flush(connect: Connect, writes: list[store.FileWrite]) -> int:
-    with connect() as con:
-        return store.write_files(con, writes)
 
 
 def _read(
     file: FoundFile, change: Change, before: KnownFile | None, resume: tuple[int, int, str | None] | None
-) -> store.FileWrite:
+) -> FileWrite:
     path = Path(file.path)
     try:
         if change is Change.GROWN and before is not None and resume is not None:
@@ -196,13 +181,13 @@ def _read(
         append_only=fmt_append_only,
     )
     state = ParseState({"format": result.format_name, "parser": result.state})
-    return store.FileWrite(
+    return FileWrite(
         known=known,
         format_name=result.format_name,
         lines=result.end_line,
         parser_state=state.dumps(),
         records=result.records,
-        text_hashes=store.text_hashes_of(result.records),
+        text_hashes=text_hashes_of(result.records),
         rejects=result.rejects,
         replace=change is not Change.GROWN,
     )

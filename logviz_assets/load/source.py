@@ -21,6 +21,23 @@ from logviz_assets.formats import CANDIDATE_SUFFIXES
 HEAD_CHECK_BYTES = 4096
 
 
+class DataSource:
+    """Folders (or single files) of agent logs, scanned recursively."""
+
+    def __init__(self, roots: Iterable[Path | str]) -> None:
+        self.roots = [Path(root) for root in roots]
+
+    def scan(self) -> Iterator[FoundFile]:
+        return scan(self.roots)
+
+    def plan(self, known: dict[str, KnownFile]) -> LoadPlan:
+        """What a load must read, given the manifest the last load left."""
+        return classify(self.scan(), known)
+
+    def fingerprint(self) -> dict[str, int]:
+        return fingerprint(self.scan())
+
+
 # Tuples rather than frozen dataclasses: a load builds one of each per file on disk.
 class FoundFile(NamedTuple):
     path: str

@@ -1,129 +1,18 @@
-"""The RecordStore's tables and the SQL that writes and reads them.
-
-Plain functions over a DuckDB connection, so the Dagster assets and the API share them and
-tests can call them on a temporary file. DuckDB lets one process write at a time and locks
-even readers out while it does, so writers keep each connection short (one batch, one
-transaction) and readers retry briefly on the lock (`read_connection`).
+"""The SQL of a Load: records, rejects and the file manifest written in one transaction, and
+the manifest read back. Plain functions over an open connection; `RecordStore` opens it.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields
-from pathlib import Path
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa
 
-from logviz_assets.record import RECORD_COLUMNS, REJECT_COLUMNS, Record, Reject
-from logviz_assets.sources import KnownFile
-from logviz_assets.text import embed_text, text_hash
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    record_id VARCHAR PRIMARY KEY,
-    run_id VARCHAR NOT NULL,
-    kind VARCHAR NOT NULL,
-    source_format VARCHAR NOT NULL,
-    parent_id VARCHAR,
-    seq BIGINT,
-    role VARCHAR,
-    text VARCHAR,
-    tool_name VARCHAR,
-    tool_call_id VARCHAR,
-    tool_args VARCHAR,
-    is_error BOOLEAN,
-    agent_name VARCHAR,
-    is_subagent BOOLEAN,
-    model VARCHAR,
-    provider VARCHAR,
-    ts_start TIMESTAMPTZ,
-    ts_end TIMESTAMPTZ,
-    tokens_in BIGINT,
-    tokens_out BIGINT,
-    tokens_cache_read BIGINT,
-    tokens_cache_write BIGINT,
-    cost_usd DOUBLE,
-    spawned_run_id VARCHAR,
-    project VARCHAR,
-    source_file VARCHAR,
-    source_line BIGINT,
-    raw VARCHAR,
-    text_hash VARCHAR,
-    loaded_at TIMESTAMPTZ DEFAULT current_timestamp
-);
-CREATE TABLE IF NOT EXISTS files (
-    path VARCHAR PRIMARY KEY,
-    format VARCHAR,
-    size BIGINT NOT NULL,
-    mtime_ns BIGINT NOT NULL,
-    "offset" BIGINT NOT NULL,
-    lines BIGINT NOT NULL,
-    head_len BIGINT NOT NULL,
-    head_hash VARCHAR NOT NULL,
-    append_only BOOLEAN NOT NULL,
-    parser_state VARCHAR,
-    vanished BOOLEAN NOT NULL DEFAULT false,
-    loaded_at TIMESTAMPTZ DEFAULT current_timestamp
-);
-CREATE TABLE IF NOT EXISTS rejects (
-    source_file VARCHAR NOT NULL,
-    source_line BIGINT,
-    reason VARCHAR NOT NULL,
-    source_format VARCHAR,
-    excerpt VARCHAR,
-    loaded_at TIMESTAMPTZ DEFAULT current_timestamp
-);
-CREATE TABLE IF NOT EXISTS points (
-    text_hash VARCHAR PRIMARY KEY,
-    x DOUBLE NOT NULL,
-    y DOUBLE NOT NULL,
-    layout_id VARCHAR NOT NULL,
-    placed_by VARCHAR NOT NULL,
-    placed_at TIMESTAMPTZ DEFAULT current_timestamp
-);
-"""
-
-_TIMESTAMP_COLUMNS = {"ts_start", "ts_end"}
-_STORED_COLUMNS = (*RECORD_COLUMNS, "text_hash")
-
-
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(SCHEMA)
-
-
-@contextlib.contextmanager
-def read_connection(path: Path, wait_seconds: float = 10.0) -> Iterator[duckdb.DuckDBPyConnection | None]:
-    """A short-lived read-only connection, waiting while a writer holds the file.
-
-    Yields None when the database does not exist yet (nothing loaded), so readers can
-    answer "empty" instead of failing.
-    """
-    if not path.exists():
-        yield None
-        return
-    deadline = time.monotonic() + wait_seconds
-    delay = 0.02
-    while True:
-        try:
-            con = duckdb.connect(str(path), read_only=True)
-            break
-        except duckdb.IOException as err:
-            if "lock" not in str(err).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
-    try:
-        con.execute("SET TimeZone = 'UTC'")
-        yield con
-    finally:
-        con.close()
-
-
-# --- Load -----------------------------------------------------------------------------
+from logviz_assets.index.text import embed_text, text_hash
+from logviz_assets.load.source import KnownFile
+from logviz_assets.record import REJECT_COLUMNS, Record, Reject
+from logviz_assets.store.schema import STORED_COLUMNS, records_table, select_list
 
 
 @dataclass
@@ -135,51 +24,9 @@ class FileWrite:
     lines: int
     parser_state: str
     records: list[Record]
-    text_hashes: list[str]  # one per record, see `text_hashes_of`
+    text_hashes: list[str]  # one per record, see `index.text.text_hashes_of`
     rejects: list[Reject]
     replace: bool  # new or rewritten: drop what the file held before
-
-
-def _arrow_type(annotation: str) -> pa.DataType:
-    """The Arrow type of a Record field from its annotation ("int | None" → int64); text otherwise."""
-    return {"int": pa.int64(), "bool": pa.bool_(), "float": pa.float64()}.get(
-        annotation.split("|")[0].strip(), pa.string()
-    )
-
-
-# Timestamps stay ISO text until the INSERT casts them, as DuckDB parses offsets and "Z" alike.
-RECORDS_SCHEMA = pa.schema(
-    [(f.name, _arrow_type(str(f.type))) for f in fields(Record)] + [pa.field("text_hash", pa.string())]
-)
-
-
-def records_table(rows: Iterable[tuple[Record, str]]) -> pa.Table:
-    """(record, text hash) pairs as an Arrow table in the stored column order.
-
-    A parser's stray value type (a float token count, say) is cast rather than failing the load.
-    """
-    rows = list(rows)
-    columns = [[getattr(record, name) for record, _ in rows] for name in RECORD_COLUMNS]
-    columns.append([hash_ for _, hash_ in rows])
-    return pa.Table.from_arrays(
-        [_array(values, f.type) for values, f in zip(columns, RECORDS_SCHEMA, strict=True)], schema=RECORDS_SCHEMA
-    )
-
-
-def _array(values: list, type_: pa.DataType) -> pa.Array:
-    try:
-        return pa.array(values, type=type_)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
-        return pa.array(values).cast(type_, safe=False)
-
-
-def text_hashes_of(records: Iterable[Record]) -> list[str]:
-    """The hash of the text each record will be embedded as (computed where the file is read)."""
-    return [text_hash(embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)) for r in records]
-
-
-def _select_list(columns: Iterable[str]) -> str:
-    return ", ".join(f"CAST({c} AS TIMESTAMPTZ)" if c in _TIMESTAMP_COLUMNS else c for c in columns)
 
 
 def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
@@ -207,8 +54,8 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
         if latest:
             con.register("batch_records", records_table(latest.values()))
             con.execute(
-                f"INSERT OR REPLACE INTO records ({', '.join(_STORED_COLUMNS)}) "
-                f"SELECT {_select_list(_STORED_COLUMNS)} FROM batch_records"
+                f"INSERT OR REPLACE INTO records ({', '.join(STORED_COLUMNS)}) "
+                f"SELECT {select_list(STORED_COLUMNS)} FROM batch_records"
             )
             con.unregister("batch_records")
         rejects = [r for w in writes for r in w.rejects]
@@ -358,19 +205,3 @@ def complete_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
             "WHERE records.record_id = t.record_id"
         )
         con.unregister("titles")
-
-
-def counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    records, runs, embeddable = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE kind = 'run'), count(DISTINCT text_hash) FROM records"
-    ).fetchone()
-    files, vanished = con.execute("SELECT count(*), count(*) FILTER (WHERE vanished) FROM files").fetchone()
-    (rejects,) = con.execute("SELECT count(*) FROM rejects").fetchone()
-    return {
-        "records": records,
-        "runs": runs,
-        "distinct_texts": embeddable,
-        "files": files,
-        "vanished_files": vanished,
-        "rejects": rejects,
-    }

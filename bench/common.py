@@ -7,6 +7,7 @@ run's output can be pasted into BENCHMARKS.md as it is.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -152,47 +153,54 @@ def timed() -> Iterator[list[float]]:
 
 
 class Stores:
-    """A data folder for one benchmark: DuckDB file, LanceDB folder, layouts."""
+    """A data folder for one benchmark: its RecordStore (DuckDB), LanceDB folder and layouts.
+
+    Every read and write of records goes through `records`, as in the pipeline. The store's
+    modules are imported on first use, so a stage that times its imports still pays for them.
+    """
 
     def __init__(self, home: Path) -> None:
+        from logviz_assets.settings import Settings
+
         self.home = home
         home.mkdir(parents=True, exist_ok=True)
-        self.duckdb = home / "records.duckdb"
-        self.lancedb = home / "vectors.lance"
-        self.layouts = home / "layouts"
+        folder = Settings(home=home.resolve())  # only for the paths logviz derives from a data folder
+        self.duckdb, self.lancedb = folder.duckdb_path, folder.lancedb_path
+        self.layouts = folder.layouts_path
+        self.models = folder.models_path  # models derived here (the int8 export)
 
-    @contextlib.contextmanager
-    def write(self):
-        import duckdb
+    @functools.cached_property
+    def records(self):
+        from logviz_assets.store import RecordStore
 
-        from logviz_assets import store
-
-        con = duckdb.connect(str(self.duckdb))
-        try:
-            store.ensure_schema(con)
-            yield con
-        finally:
-            con.close()
-
-    def read(self):
-        from logviz_assets import store
-
-        return store.read_connection(self.duckdb)
+        return RecordStore(self.duckdb)
 
     def vectors(self):
-        from logviz_assets.vectors import VectorTable
+        from logviz_assets.index.vectors import VectorTable
 
         self.lancedb.mkdir(parents=True, exist_ok=True)
         return VectorTable(str(self.lancedb))
 
     def layout_store(self):
-        from logviz_assets.projection import LayoutStore
+        from logviz_assets.index.projection import LayoutStore
 
         return LayoutStore(self.layouts)
 
 
 def quiet(_: str) -> None:
     """A progress callback that prints nothing."""
+
+
+def load_corpus(root: Path, stores: Stores, workers: int):
+    """Load (`load.operation.load`) the logs below `root` into `stores`, quietly; its LoadReport.
+
+    `workers` is passed on: `load` itself defaults to one process, where logviz's runs use
+    `Settings.load_workers`.
+    """
+    from logviz_assets.load.operation import load
+    from logviz_assets.load.source import DataSource
+
+    return load(DataSource([root]), stores.records, progress=quiet, workers=workers)
 
 
 def run_stage(args: list[str], env: dict[str, str] | None = None) -> dict:
@@ -208,12 +216,6 @@ def run_stage(args: list[str], env: dict[str, str] | None = None) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"{args} failed ({out.returncode}):\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def model_name() -> str:
-    from logviz_assets import config
-
-    return config.model()
 
 
 def knn(matrix, k: int):

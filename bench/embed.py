@@ -5,7 +5,8 @@
 On one sample of distinct record texts (from a generated corpus, loaded by Load):
 
 1. plain `SentenceTransformer.encode` (fp32, same model and batch size) vs
-   `indexing.embed_missing` with `TextEmbedder` (reads DuckDB, encodes, writes LanceDB).
+   `index.operation.embed_missing` with `TextEmbedder` (reads the RecordStore, encodes,
+   writes LanceDB; its rows keep the old label "indexing.embed_missing", as in BENCHMARKS.md).
    Plain encode at sentence-transformers' own default batch size (32) is a second baseline.
 2. the same `embed_missing` with `TextEmbedder(precision="bf16")` and `"int8"`: speed-up
    over plain fp32, mean cosine to the fp32 vectors, and how many of each text's 10
@@ -19,7 +20,6 @@ round) and their times are summed, so a change in the machine's load during the 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import shutil
 import sys
@@ -31,24 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from bench.common import Stores, knn, model_name, overlap, print_load, print_machine, quiet, table
+from bench.common import Stores, knn, load_corpus, overlap, print_load, print_machine, quiet, table
 
 
-def sample_store(corpus: Path, work: Path, n_texts: int, seed: int) -> tuple[Stores, list[str], list[str]]:
+def sample_store(
+    corpus: Path, work: Path, n_texts: int, seed: int, load_workers: int
+) -> tuple[Stores, list[str], list[str]]:
     """Load `corpus`, then a store holding one record for each of `n_texts` sampled texts."""
-    from logviz_assets.indexing import record_text_hashes, texts_for
-    from logviz_assets.loading import load
-
     full = Stores(work / "full")
-    load([corpus], full.write, progress=quiet)
-    with full.read() as con:
-        hashes = sorted(record_text_hashes(con))
+    load_corpus(corpus, full, load_workers)
+    hashes = sorted(full.records.text_hashes())
     random.Random(seed).shuffle(hashes)
-    with full.read() as con:
-        found, texts = texts_for(con, hashes[: n_texts * 2])
+    found, texts = full.records.texts_for(hashes[: n_texts * 2])
     found, texts = found[:n_texts], texts[:n_texts]
     sample = Stores(work / "sample")
-    with sample.write() as con:
+    with sample.records.writing() as con:
         con.execute(f"ATTACH '{full.duckdb}' AS full_db (READ_ONLY)")
         con.register("wanted", __import__("pyarrow").table({"text_hash": found}))
         con.execute(
@@ -64,7 +61,7 @@ def slice_store(sample: Stores, folder: Path, hashes: list[str]) -> Stores:
     import pyarrow as pa
 
     part = Stores(folder)
-    with part.write() as con:
+    with part.records.writing() as con:
         con.execute(f"ATTACH '{sample.duckdb}' AS sample_db (READ_ONLY)")
         con.register("wanted", pa.table({"text_hash": hashes}))
         con.execute(
@@ -87,13 +84,14 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from logviz_assets.config import resolve_model_path
-    from logviz_assets.embedding import TextEmbedder
-    from logviz_assets.indexing import embed_missing
+    from logviz_assets.index.embedding import TextEmbedder
+    from logviz_assets.index.operation import embed_missing
+    from logviz_assets.settings import Settings, resolve_model_path
 
+    settings = Settings.from_environment()
     print_machine("embedding throughput")
     work = Path(tempfile.mkdtemp(prefix="logviz-bench-embed-"))
-    os.environ["LOGVIZ_HOME"] = str(work / "home")  # the int8 export is made here, before timing
+    models = work / "home" / "models"  # the int8 export is made here, before timing
     try:
         corpus = args.corpus
         if corpus is None:
@@ -101,17 +99,19 @@ def main() -> None:
 
             corpus = work / "corpus"
             generate(corpus, args.records, seed=args.seed)
-        sample, hashes, texts = sample_store(corpus, work, args.texts, args.seed)
+        sample, hashes, texts = sample_store(corpus, work, args.texts, args.seed, settings.load_workers)
         n = len(texts)
         chars = float(np.mean([len(t) for t in texts]))
-        name = model_name()
+        name = settings.model
         print(f"{n} distinct texts, mean {chars:.0f} characters, batch size {args.batch_size}, model {name}\n")
 
         plain = SentenceTransformer(resolve_model_path(name), device="cpu", local_files_only=True)
         default_batch = 32  # SentenceTransformer.encode's own default
         plain.encode(texts[:64], batch_size=args.batch_size)  # warm-up
         precisions = ("fp32", "bf16", "int8")
-        embedders = {p: TextEmbedder(name, batch_size=args.batch_size, precision=p) for p in precisions}
+        embedders = {
+            p: TextEmbedder(name, batch_size=args.batch_size, precision=p, models_dir=models) for p in precisions
+        }
         for embedder in embedders.values():
             embedder.encode(texts[:64])  # warm-up, as the plain model got
         # Interleaved rounds (each path in turn on each slice, order rotating), so a change
@@ -135,7 +135,7 @@ def main() -> None:
                 elif path == "plain-default":
                     plain.encode(texts[lo:hi], batch_size=default_batch, normalize_embeddings=True)
                 else:
-                    embed_missing(part.read, vectors[path], embedders[path], progress=quiet)
+                    embed_missing(part.records, vectors[path], embedders[path], progress=quiet)
                 seconds[path] += time.perf_counter() - started
         order = {h: i for i, h in enumerate(hashes)}
         plain_rate = n / seconds["plain"]

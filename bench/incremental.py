@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -34,23 +33,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from bench.common import Stores, model_name, peak_rss_mb, print_load, print_machine, quiet, table
+from bench.common import Stores, load_corpus, peak_rss_mb, print_load, print_machine, quiet, table
 
 
 def points(stores: Stores) -> dict[str, tuple[float, float]]:
-    with stores.read() as con:
-        return {h: (x, y) for h, x, y in con.execute("SELECT text_hash, x, y FROM points").fetchall()}
+    return stores.records.current_points()[1]
 
 
 def index(stores: Stores, embedder) -> tuple[float, float, int, int]:
-    from logviz_assets.indexing import embed_missing, place_points
+    from logviz_assets.index.operation import embed_missing, place_points
 
     started = time.perf_counter()
-    embedded = embed_missing(stores.read, stores.vectors(), embedder, progress=quiet)
+    embedded = embed_missing(stores.records, stores.vectors(), embedder, progress=quiet)
     embed_s = time.perf_counter() - started
-    placed = place_points(
-        stores.read, stores.write, stores.vectors(), stores.layout_store(), model_name(), progress=quiet
-    )
+    placed = place_points(stores.records, stores.vectors(), stores.layout_store(), embedder.model_name, progress=quiet)
     return embed_s, time.perf_counter() - started - embed_s, embedded.texts_embedded, placed.points_placed
 
 
@@ -70,17 +66,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
+    import logviz_assets.load.operation  # noqa: F401 (Load's modules imported before its clock starts)
     from bench.corpus import generate
-    from logviz_assets.config import resolve_model_path
-    from logviz_assets.embedding import TextEmbedder
-    from logviz_assets.loading import load
+    from logviz_assets.index.embedding import TextEmbedder
+    from logviz_assets.settings import Settings, resolve_model_path
 
+    settings = Settings.from_environment()
     print_machine("incremental Load and Index")
     stores = Stores(args.home)
-    os.environ.setdefault("LOGVIZ_HOME", str(args.home))  # where the int8 export is kept
-    embedder = TextEmbedder(model_name(), precision=args.precision)
-    with stores.read() as con:
-        (records,) = con.execute("SELECT count(*) FROM records").fetchone()
+    # The int8 export is kept in the store's models folder, where bench/pipeline.py made it.
+    embedder = TextEmbedder(settings.model, precision=args.precision, models_dir=stores.models)
+    records = stores.records.counts()["records"]
     before = points(stores)
     rows = []
 
@@ -94,7 +90,7 @@ def main() -> None:
     generate(args.corpus / f"new-{args.seed}", new_records, seed=args.seed)
     before = points(stores)
     started = time.perf_counter()
-    report = load([args.corpus], stores.write, progress=quiet)
+    report = load_corpus(args.corpus, stores, settings.load_workers)
     load_s = time.perf_counter() - started
     embed_s, place_s, embedded, placed = index(stores, embedder)
     incremental_s = load_s + embed_s + place_s
@@ -111,16 +107,13 @@ def main() -> None:
     print(f"load {load_s:.1f}s, embed {embed_s:.1f}s, place {place_s:.1f}s", flush=True)
 
     # 3. Full recompute, the way peers do it.
-    hashes, matrix = stores.vectors().load_vectors(model_name())
+    hashes, matrix = stores.vectors().load_vectors(settings.model)
     n = len(hashes)
-    from logviz_assets.indexing import texts_for
-
     sample_hashes = hashes[: args.baseline_texts]
-    with stores.read() as con:
-        _, sample_texts = texts_for(con, sample_hashes)
+    _, sample_texts = stores.records.texts_for(sample_hashes)
     from sentence_transformers import SentenceTransformer
 
-    plain = SentenceTransformer(resolve_model_path(model_name()), device="cpu", local_files_only=True)
+    plain = SentenceTransformer(resolve_model_path(settings.model), device="cpu", local_files_only=True)
     plain.encode(sample_texts[:64], batch_size=64)
     started = time.perf_counter()
     plain.encode(sample_texts, batch_size=64, normalize_embeddings=True)
@@ -156,7 +149,7 @@ def main() -> None:
             files = [sample_file] if args.skip_umap_baseline else [sample_file, all_file]
             if not args.skip_umap_baseline:
                 np.save(all_file, matrix)
-            got = _atlas(atlas, resolve_model_path(model_name()), texts_file, files)
+            got = _atlas(atlas, resolve_model_path(settings.model), texts_file, files)
         if got:
             m = len(sample_texts)
             embed_part = max(got["texts_s"] - got[f"vectors_{m}_s"], 0.0) / m * n  # its embedding, per text

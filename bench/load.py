@@ -2,9 +2,10 @@
 
     python bench/load.py [--records 100000] [--small-files 10] [--large-files 10000]
 
-1. Load (`loading.load` into a fresh DuckDB file) of the real Claude Code samples as they
-   are, and of a generated corpus of `--records` records, in one process and (above
-   `loading.PARALLEL_MIN_BYTES`) with the default worker processes; baseline in the same run: only
+1. Load (`load.operation.load` into a fresh RecordStore) of the real Claude Code samples as
+   they are, and of a generated corpus of `--records` records, in one process and (above
+   `load.operation.PARALLEL_MIN_BYTES`) with the configured worker processes
+   (`LOGVIZ_LOAD_WORKERS`: default one per CPU, at most 4); baseline in the same run: only
    reading the same files and `json.loads` of every line (the floor any JSONL loader pays).
 2. One session file grows by a few turns; a Load of a corpus of `--small-files` files vs
    one of `--large-files` files (three rounds each, median), plus a Load with nothing new.
@@ -23,11 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SAMPLES, Stores, print_load, print_machine, quiet, table
+from bench.common import SAMPLES, Stores, load_corpus, print_load, print_machine, table
 
 
 def files_of(root: Path) -> list[Path]:
-    from logviz_assets.sources import scan
+    from logviz_assets.load.source import scan
 
     return [Path(f.path) for f in scan([root])]
 
@@ -48,12 +49,10 @@ def json_floor(root: Path) -> tuple[float, int]:
     return time.perf_counter() - started, size
 
 
-def full_load(root: Path, work: Path, workers: int | None = None) -> tuple[float, int, int]:
-    from logviz_assets.loading import load
-
+def full_load(root: Path, work: Path, workers: int) -> tuple[float, int, int]:
     stores = Stores(work)
     started = time.perf_counter()
-    report = load([root], stores.write, progress=quiet, workers=workers)
+    report = load_corpus(root, stores, workers)
     return time.perf_counter() - started, report.records_added, report.files_read
 
 
@@ -68,8 +67,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from bench.corpus import generate, grow_session, load_templates
-    from logviz_assets.config import load_workers
-    from logviz_assets.loading import PARALLEL_MIN_BYTES, load
+    from logviz_assets.load.operation import PARALLEL_MIN_BYTES
+    from logviz_assets.settings import Settings
+
+    load_workers = Settings.from_environment().load_workers
 
     print_machine("load")
     work = Path(tempfile.mkdtemp(prefix="logviz-bench-load-"))
@@ -82,7 +83,7 @@ def main() -> None:
         rows = []
         for label, root in (("real Claude Code samples", SAMPLES / "claude-code"), ("generated corpus", corpus)):
             floor_s, size = json_floor(root)
-            parallel = load_workers() if size >= PARALLEL_MIN_BYTES else 1
+            parallel = load_workers if size >= PARALLEL_MIN_BYTES else 1
             for workers in sorted({1, parallel}):
                 seconds, records, files = full_load(root, work / f"store-{len(rows)}", workers)
                 mib = size / 2**20
@@ -109,18 +110,18 @@ def main() -> None:
             generate(root, n_files * args.records_per_file, files=n_files, seed=1, templates=templates)
             stores = Stores(work / f"grow-store-{n_files}")
             first_s = time.perf_counter()
-            load([root], stores.write, progress=quiet)
+            load_corpus(root, stores, load_workers)
             first_s = time.perf_counter() - first_s
             target = sorted(p for p in files_of(root) if "subagents" not in p.parts)[0]
             times, added = [], 0
             for round_no in range(args.rounds):
                 grow_session(target, extra_turns=2, seed=round_no)
                 started = time.perf_counter()
-                report = load([root], stores.write, progress=quiet)
+                report = load_corpus(root, stores, load_workers)
                 times.append(time.perf_counter() - started)
                 added += report.records_added
             started = time.perf_counter()
-            idle = load([root], stores.write, progress=quiet)
+            idle = load_corpus(root, stores, load_workers)
             idle_s = time.perf_counter() - started
             rows.append(
                 [n_files, len(files_of(root)), first_s, statistics.median(times), added, idle_s, idle.records_added]

@@ -3,8 +3,8 @@
     python bench/pipeline.py --records 100000 [--home DIR] [--corpus DIR] [--precision int8]
     python bench/pipeline.py --stage load|embed|project --corpus DIR --home DIR   (one stage)
 
-Stages: generate the corpus, Load (`loading.load`), embed (`indexing.embed_missing`),
-project (`indexing.place_points`: a UMAP fit on at most `--fit-sample-size` points, the
+Stages: generate the corpus, Load (`load.operation.load`), embed (`index.operation.embed_missing`),
+project (`index.operation.place_points`: a UMAP fit on at most `--fit-sample-size` points, the
 rest placed by `transform`). Each stage runs in a fresh Python process, so its peak RSS
 (`resource.getrusage`) is that stage's alone and it pays its own imports, model load and
 numba compilation, as a Dagster run would. `--home` keeps the stores for the other
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 import tempfile
@@ -24,25 +23,26 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Stores, model_name, peak_rss_mb, print_load, print_machine, quiet, run_stage, table
+from bench.common import Stores, load_corpus, peak_rss_mb, print_load, print_machine, quiet, run_stage, table
+from logviz_assets.settings import Settings
 
 
-def stage(name: str, corpus: Path, home: Path, precision: str, fit_sample_size: int, batch_size: int) -> dict:
-    stores = Stores(home)
-    os.environ.setdefault("LOGVIZ_HOME", str(home))  # where the int8 export is kept
+def stage(
+    name: str, corpus: Path, home: Path, precision: str, fit_sample_size: int, batch_size: int, settings: Settings
+) -> dict:
+    """One stage on the stores in `home`, with the model and load workers of `settings`."""
+    stores = Stores(home)  # the int8 export is kept in its models folder
     started = time.perf_counter()
     out: dict = {"stage": name}
     if name == "load":
-        from logviz_assets.loading import load
-
-        report = load([corpus], stores.write, progress=quiet)
+        report = load_corpus(corpus, stores, settings.load_workers)
         out.update(records=report.records_added, files=report.files_read)
     elif name == "embed":
-        from logviz_assets.embedding import TextEmbedder
-        from logviz_assets.indexing import embed_missing
+        from logviz_assets.index.embedding import TextEmbedder
+        from logviz_assets.index.operation import embed_missing
 
-        embedder = TextEmbedder(model_name(), batch_size=batch_size, precision=precision)
-        report = embed_missing(stores.read, stores.vectors(), embedder, progress=quiet)
+        embedder = TextEmbedder(settings.model, batch_size=batch_size, precision=precision, models_dir=stores.models)
+        report = embed_missing(stores.records, stores.vectors(), embedder, progress=quiet)
         out.update(
             texts=report.texts_embedded,
             already=report.texts_already_embedded,
@@ -50,14 +50,13 @@ def stage(name: str, corpus: Path, home: Path, precision: str, fit_sample_size: 
             precision=embedder.precision,
         )
     elif name == "project":
-        from logviz_assets.indexing import place_points
+        from logviz_assets.index.operation import place_points
 
         report = place_points(
-            stores.read,
-            stores.write,
+            stores.records,
             stores.vectors(),
             stores.layout_store(),
-            model_name(),
+            settings.model,
             fit_sample_size=fit_sample_size,
             progress=quiet,
         )
@@ -87,7 +86,8 @@ def main() -> None:
     args = parser.parse_args()
 
     if args.stage:
-        out = stage(args.stage, args.corpus, args.home, args.precision, args.fit_sample_size, args.batch_size)
+        settings = Settings.from_environment()
+        out = stage(args.stage, args.corpus, args.home, args.precision, args.fit_sample_size, args.batch_size, settings)
         print(json.dumps(out))
         return
 

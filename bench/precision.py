@@ -20,7 +20,6 @@ how many of each text's 10 nearest neighbours (within the sample) stay the same.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -30,27 +29,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from bench.common import Stores, knn, model_name, overlap, print_load, print_machine, quiet, table
+from bench.common import Stores, knn, load_corpus, overlap, print_load, print_machine, table
 
 
-def texts_from(home: Path | None, corpus: Path | None, n: int, work: Path) -> list[str]:
-    from logviz_assets.indexing import record_text_hashes, texts_for
-
+def texts_from(home: Path | None, corpus: Path | None, n: int, work: Path, load_workers: int) -> list[str]:
     if home is None:
-        from logviz_assets.loading import load
-
         home = work / "home"
         if corpus is None:
             from bench.corpus import generate
 
             corpus = work / "corpus"
             generate(corpus, max(200, n * 2), seed=11)
-        load([corpus], Stores(home).write, progress=quiet)
-    stores = Stores(home)
-    with stores.read() as con:
-        hashes = sorted(record_text_hashes(con))
-        step = max(1, len(hashes) // (n * 2))
-        _, texts = texts_for(con, hashes[::step][: n * 2])
+        load_corpus(corpus, Stores(home), load_workers)
+    store = Stores(home).records
+    hashes = sorted(store.text_hashes())
+    step = max(1, len(hashes) // (n * 2))
+    _, texts = store.texts_for(hashes[::step][: n * 2])
     return texts[:n]
 
 
@@ -71,19 +65,20 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from logviz_assets.config import resolve_model_path
-    from logviz_assets.embedding import TextEmbedder
+    from logviz_assets.index.embedding import TextEmbedder
+    from logviz_assets.settings import Settings, resolve_model_path
 
+    settings = Settings.from_environment()
     print_machine("encoder variants")
     with tempfile.TemporaryDirectory(prefix="logviz-bench-precision-") as tmp:
         work = Path(tmp)
-        os.environ["LOGVIZ_HOME"] = str(work / "home")  # where the int8 export is made
-        texts = texts_from(args.home, args.corpus, args.texts, work)
-        path, name, bs = resolve_model_path(model_name()), model_name(), args.batch_size
+        models = work / "home" / "models"  # where the int8 export is made
+        texts = texts_from(args.home, args.corpus, args.texts, work, settings.load_workers)
+        path, name, bs = resolve_model_path(settings.model), settings.model, args.batch_size
         print(f"{len(texts)} distinct texts, mean {np.mean([len(t) for t in texts]):.0f} characters\n")
 
         plain = SentenceTransformer(path, device="cpu", local_files_only=True)
-        shipped = {p: TextEmbedder(name, bs, precision=p) for p in ("fp32", "bf16", "int8")}
+        shipped = {p: TextEmbedder(name, bs, precision=p, models_dir=models) for p in ("fp32", "bf16", "int8")}
         short = SentenceTransformer(path, device="cpu", local_files_only=True).to(torch.bfloat16)
         short.max_seq_length = 128
         variants = {

@@ -29,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from bench.common import REPO_ROOT, Stores, model_name, peak_rss_mb, print_load, print_machine, table
+from bench.common import REPO_ROOT, Stores, peak_rss_mb, print_load, print_machine, table
+from logviz_assets.settings import Settings
 
 _COMPILE_PROBE = """
 import json, time
@@ -37,7 +38,7 @@ t0 = time.perf_counter()
 import numpy as np, umap
 t1 = time.perf_counter()
 import sys; sys.path.insert(0, '.')
-from logviz_assets import projection
+from logviz_assets.index import projection
 rng = np.random.default_rng(0)
 x = rng.normal(size=(5000, 384)).astype("float32")  # > 4096: UMAP takes the NNDescent path
 x /= np.linalg.norm(x, axis=1, keepdims=True)
@@ -70,21 +71,22 @@ def compile_cost() -> list[list[object]]:
     return rows
 
 
-def vectors_from(home: Path | None, n: int) -> np.ndarray:
+def vectors_from(home: Path | None, n: int, settings: Settings) -> np.ndarray:
+    """The vectors of the store in `home`, or of a corpus of `n` records loaded and embedded here."""
     if home is None:
-        from bench.common import quiet
+        from bench.common import load_corpus, quiet
         from bench.corpus import generate
-        from logviz_assets.embedding import TextEmbedder
-        from logviz_assets.indexing import embed_missing
-        from logviz_assets.loading import load
+        from logviz_assets.index.embedding import TextEmbedder
+        from logviz_assets.index.operation import embed_missing
 
         work = Path(tempfile.mkdtemp(prefix="logviz-bench-projection-"))
         generate(work / "corpus", n, seed=3)
         home = work / "home"
         stores = Stores(home)
-        load([work / "corpus"], stores.write, progress=quiet)
-        embed_missing(stores.read, stores.vectors(), TextEmbedder(model_name()), progress=quiet)
-    _, matrix = Stores(home).vectors().load_vectors(model_name())
+        load_corpus(work / "corpus", stores, settings.load_workers)
+        embedder = TextEmbedder(settings.model, precision=settings.embed_precision, models_dir=stores.models)
+        embed_missing(stores.records, stores.vectors(), embedder, progress=quiet)
+    _, matrix = Stores(home).vectors().load_vectors(settings.model)
     return matrix
 
 
@@ -100,7 +102,9 @@ def main() -> None:
 
     import umap
 
-    from logviz_assets import projection
+    from logviz_assets.index import projection
+
+    settings = Settings.from_environment()
 
     print_machine("projection")
     if not args.skip_compile_probe:
@@ -110,7 +114,7 @@ def main() -> None:
             title="numba compile cost per process",
         )
 
-    matrix = vectors_from(args.home, args.points)
+    matrix = vectors_from(args.home, args.points, settings)
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(matrix))
     n_new = min(args.new, max(1, len(matrix) // 10))

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np
 
-from bench.common import Stores, model_name, peak_rss_mb, print_load, print_machine, table
+from bench.common import Stores, peak_rss_mb, print_load, print_machine, table
 
 
 def synthetic(real: np.ndarray, n: int, noise: float, seed: int) -> np.ndarray:
@@ -45,10 +45,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    from logviz_assets import projection
+    from logviz_assets.index import projection
+    from logviz_assets.settings import Settings
 
+    settings = Settings.from_environment()
     print_machine(f"projection of {args.points:,} points")
-    _, real = Stores(args.home).vectors().load_vectors(model_name())
+    _, real = Stores(args.home).vectors().load_vectors(settings.model)
     vectors = synthetic(real, args.points, args.noise, args.seed)
     print(f"{len(real):,} real vectors, {len(vectors):,} made from them ({vectors.nbytes / 2**20:.0f} MiB)\n")
     projection.fit(real[:2000], args.fit_sample_size)  # numba compiled before the clock starts

@@ -20,14 +20,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 AGENT_LOG_FOLDERS = ("~/.claude/projects", "~/.codex/sessions", "~/.gemini/tmp")
 DEMO_CORPUS = Path(__file__).resolve().parent / "demo_corpus"
-PRECISIONS = ("fp32", "bf16", "int8")
+PRECISIONS = ("fp32", "bf16", "int8")  # checked where the model loads (index/embedding.py)
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+
+
+def _default_load_workers() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+def _in_home(name: str, doc: str) -> property:
+    return property(lambda settings: settings.home / name, doc=doc)
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ class Settings:
     sources: tuple[Path, ...] = ()
     model: str = DEFAULT_MODEL_NAME
     embed_precision: str = "fp32"
-    load_workers: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
+    load_workers: int = field(default_factory=_default_load_workers)
     api_token: str | None = None
     cors_origins: tuple[str, ...] = ()
     dagster_url: str = DEFAULT_DAGSTER_URL
@@ -47,9 +55,6 @@ class Settings:
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        precision = (env.get("LOGVIZ_EMBED_PRECISION") or "fp32").strip().lower()
-        if precision not in PRECISIONS:
-            raise ValueError(f"LOGVIZ_EMBED_PRECISION={precision!r} is not one of {', '.join(PRECISIONS)}")
         configured_sources = env.get("LOGVIZ_SOURCES", "")
         sources = [Path(p).expanduser().resolve() for p in configured_sources.split(os.pathsep) if p.strip()]
         workers = (env.get("LOGVIZ_LOAD_WORKERS") or "").strip()
@@ -57,32 +62,17 @@ class Settings:
             home=Path(env.get("LOGVIZ_HOME") or ".logviz").expanduser().resolve(),
             sources=tuple(sources) or tuple(p.resolve() for p in default_sources()),
             model=env.get("LOGVIZ_MODEL") or DEFAULT_MODEL_NAME,
-            embed_precision=precision,
-            load_workers=max(1, int(workers)) if workers else min(4, os.cpu_count() or 1),
+            embed_precision=(env.get("LOGVIZ_EMBED_PRECISION") or "fp32").strip().lower(),
+            load_workers=max(1, int(workers)) if workers else _default_load_workers(),
             api_token=env.get("LOGVIZ_API_TOKEN") or None,
             cors_origins=tuple(o.strip() for o in env.get("LOGVIZ_CORS_ORIGINS", "").split(",") if o.strip()),
             dagster_url=(env.get("LOGVIZ_DAGSTER_URL") or DEFAULT_DAGSTER_URL).rstrip("/"),
         )
 
-    def with_home(self, home: Path) -> Settings:
-        return replace(self, home=Path(home).resolve())
-
-    @property
-    def duckdb_path(self) -> Path:
-        return self.home / "records.duckdb"
-
-    @property
-    def lancedb_path(self) -> Path:
-        return self.home / "vectors.lance"
-
-    @property
-    def layouts_path(self) -> Path:
-        return self.home / "layouts"
-
-    @property
-    def models_path(self) -> Path:
-        """Models derived here from the configured one (the int8 ONNX export)."""
-        return self.home / "models"
+    duckdb_path = _in_home("records.duckdb", "The RecordStore's DuckDB file.")
+    lancedb_path = _in_home("vectors.lance", "The LanceDB folder of the vector store.")
+    layouts_path = _in_home("layouts", "Fitted 2D reducers.")
+    models_path = _in_home("models", "Models derived here from the configured one (the int8 ONNX export).")
 
 
 def default_sources() -> list[Path]:

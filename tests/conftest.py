@@ -1,4 +1,9 @@
-"""Shared fixtures: where the third-party samples lie, and a temporary data folder."""
+"""Shared fixtures and the test tiers.
+
+`scripts/test.sh --fast` runs the tests that need neither the embedding model (marked `model`)
+nor the third-party samples in ../shared/samples (marked `samples` here, by the fixture they
+use) nor service processes (`e2e`); the full suite runs everything.
+"""
 
 from __future__ import annotations
 
@@ -16,3 +21,9 @@ def samples_dir() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"the shared samples folder is absent ({SAMPLES.name} beside the repo)")
     return SAMPLES
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "samples_dir" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.samples)

@@ -65,13 +65,9 @@ def records(
     "Embeds only texts that have none.",
 )
 def embeddings(
-    context: AssetExecutionContext,
-    record_store: RecordStoreResource,
-    vector_store: VectorStore,
-    embedder: Embedder,
-    layouts: Layouts,
+    context: AssetExecutionContext, record_store: RecordStoreResource, vector_store: VectorStore, embedder: Embedder
 ) -> MaterializeResult:
-    indexer = _indexer(record_store, vector_store, embedder, layouts)
+    indexer = _indexer(record_store, vector_store, embedder)
     report = indexer.embed_missing(progress=context.log.info)
     return MaterializeResult(
         metadata={
@@ -133,14 +129,15 @@ def projection(
 
 
 def _indexer(
-    record_store: RecordStoreResource, vector_store: VectorStore, embedder: Embedder, layouts: Layouts
+    record_store: RecordStoreResource, vector_store: VectorStore, embedder: Embedder, layouts: Layouts | None = None
 ) -> Indexer:
+    """The Indexer the resources describe (embedding alone needs no layouts)."""
     return Indexer(
         record_store.store(),
         vector_store.table(),
         embedder.embedder(),
-        layouts.store(),
+        layouts.store() if layouts else None,
         chunk_texts=embedder.chunk_texts,
-        fit_sample_size=layouts.fit_sample_size,
-        random_state=layouts.random_state,
+        fit_sample_size=layouts.fit_sample_size if layouts else 0,
+        random_state=layouts.random_state if layouts else None,
     )

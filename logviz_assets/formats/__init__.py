@@ -1,8 +1,9 @@
 """Every log format logviz reads, registered in one place.
 
-To add a format: write one module with a `LogFormat` subclass, import it here and
-put an instance in `FORMATS`. Order matters only where two detectors could both say
-yes: the more specific format comes first.
+To add a format: write one module with a `LogFormat` subclass (the shared helpers are in
+`base`, `common`, `ids` and `json_input`), import it here and put an instance in `FORMATS`;
+write its mapping in docs/formats.md and let the module docstring point there. Order
+matters only where two detectors could both say yes: the more specific format comes first.
 """
 
 from __future__ import annotations

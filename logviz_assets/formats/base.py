@@ -18,16 +18,21 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-import orjson
-
 from logviz_assets.formats.common import canonical_json
+from logviz_assets.formats.json_input import decode_line, line_text
 from logviz_assets.record import Record, Reject
 
 Item = Record | Reject
+
+# What a builder raises when a value has a shape it did not expect.
+SHAPE_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError)
+# Whole documents also meet numbers too large for a timestamp.
+DOCUMENT_ERRORS: tuple[type[Exception], ...] = (*SHAPE_ERRORS, OverflowError, OSError)
 
 
 @dataclass(frozen=True)
@@ -72,20 +77,18 @@ class JsonlFormat(LogFormat):
                 and not self.useful_line.search(stripped)
             ):
                 continue
-            try:
-                event = _decode_line(stripped)
-            except json.JSONDecodeError as err:
-                yield reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", self.name, _text(raw))
+            event = object_line(stripped, raw, line_no, ctx, self.name)
+            if isinstance(event, Reject):
+                yield event
                 continue
-            if not isinstance(event, dict):
-                yield reject(ctx, line_no, f"expected a JSON object, got {type(event).__name__}", self.name, _text(raw))
-                continue
-            try:
-                yield from self.parse_event(event, line_no, ctx, state)
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                yield reject(
-                    ctx, line_no, f"unexpected event shape: {type(err).__name__}: {err}", self.name, _text(raw)
-                )
+            yield from guarded(
+                partial(self.parse_event, event, line_no, ctx, state),
+                ctx,
+                line_no,
+                self.name,
+                "unexpected event shape",
+                line_text(raw),
+            )
 
     @abstractmethod
     def parse_event(
@@ -100,53 +103,6 @@ class DocumentFormat(LogFormat):
     @abstractmethod
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         """Records and rejects for the whole file."""
-
-
-_TEXT_FIELDS = ("text", "tool_name", "tool_call_id", "role", "model", "provider", "agent_name", "project")
-
-
-def tidy(record: Record) -> Record:
-    """Text fields as text and ids without "/", whatever odd values the file held."""
-    for name in _TEXT_FIELDS:
-        value = getattr(record, name)
-        if value is not None and not isinstance(value, str):
-            setattr(record, name, canonical_json(value) if isinstance(value, dict | list) else str(value))
-    for name in ("record_id", "run_id", "parent_id"):
-        value = getattr(record, name)
-        if value is not None:
-            setattr(record, name, str(value).replace("/", "_"))
-    return record
-
-
-def tidied(items: Iterable[Item]) -> Iterator[Item]:
-    """Tidy each record; a record id seen before (a malformed file repeating an id) gets `~n`."""
-    seen: dict[str, int] = {}
-    for item in items:
-        if isinstance(item, Record):
-            item = tidy(item)
-            count = seen.get(item.record_id, 0) + 1
-            seen[item.record_id] = count
-            if count > 1:
-                item.record_id = f"{item.record_id}~{count}"
-        yield item
-
-
-def _text(raw: bytes) -> str:
-    # A line that is not valid UTF-8 is read with replacement characters, not rejected for it.
-    return raw.decode("utf-8", errors="replace")
-
-
-def _decode_line(raw: bytes) -> Any:
-    """One JSON line; orjson is several times faster, json.loads takes what orjson refuses
-    (NaN, Infinity) and words the error when both fail."""
-    try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        text = _text(raw)
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            return json.loads(text)
 
 
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: Any = None) -> Reject:
@@ -165,24 +121,44 @@ def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, exc
     )
 
 
+def guarded(
+    build: Callable[[], Iterable[Item]],
+    ctx: FileContext,
+    line: int | None,
+    fmt: str,
+    what: str,
+    excerpt: Any = None,
+    errors: tuple[type[Exception], ...] = SHAPE_ERRORS,
+) -> Iterator[Item]:
+    """The items `build` gives, until it trips over a shape it did not expect: then one
+    reject, `what` with the error, in place of the rest. Items given before the error stay."""
+    try:
+        yield from build()
+    except errors as err:
+        yield reject(ctx, line, f"{what}: {type(err).__name__}: {err}", fmt, excerpt)
+
+
+def object_line(
+    line: bytes, raw: bytes, line_no: int, ctx: FileContext, fmt: str, loads: Callable[[bytes], Any] = decode_line
+) -> dict[str, Any] | Reject:
+    """`line` (the `raw` line, or part of it) as a JSON object, or the reject that says why it is not one."""
+    try:
+        value = loads(line)
+    except json.JSONDecodeError as err:
+        return reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", fmt, line_text(raw))
+    except UnicodeDecodeError as err:
+        return reject(ctx, line_no, f"not UTF-8 text: {err.reason}", fmt, line_text(raw))
+    if not isinstance(value, dict):
+        return reject(ctx, line_no, f"expected a JSON object, got {type(value).__name__}", fmt, line_text(raw))
+    return value
+
+
 def decode_utf8(data: bytes, ctx: FileContext, fmt: str) -> tuple[str | None, Reject | None]:
     """A whole file as text, or the reject that says where it is not UTF-8."""
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as err:
         return None, reject(ctx, None, f"not UTF-8 text: {err.reason} at byte {err.start}", fmt)
-
-
-def first_json_line(head: bytes) -> dict[str, Any] | None:
-    """The first line of `head` as a JSON object, or None (for JSONL detection)."""
-    line = head.split(b"\n", 1)[0].strip()
-    if not line:
-        return None
-    try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def load_json_document(data: bytes, ctx: FileContext, fmt: str) -> tuple[Any, Reject | None]:
@@ -196,13 +172,13 @@ def load_json_document(data: bytes, ctx: FileContext, fmt: str) -> tuple[Any, Re
         return None, reject(ctx, err.lineno, f"invalid JSON: {err.msg} at column {err.colno}", fmt)
 
 
-def first_array_element(head: bytes) -> Any:
-    """The first element of a JSON array that starts in `head`, if it fits there."""
-    text = head.decode("utf-8", errors="ignore").lstrip()
-    if not text.startswith("["):
+def typed_document(data: bytes, ctx: FileContext, fmt: str, kind: type, expected: str) -> Generator[Reject, None, Any]:
+    """The whole-file JSON document when it is a `kind`; else None, once the reject saying why is given."""
+    value, problem = load_json_document(data, ctx, fmt)
+    if problem:
+        yield problem
         return None
-    try:
-        value, _ = json.JSONDecoder().raw_decode(text[1:].lstrip())
-    except json.JSONDecodeError:
+    if not isinstance(value, kind):
+        yield reject(ctx, None, f"expected {expected}, got {type(value).__name__}", fmt)
         return None
     return value

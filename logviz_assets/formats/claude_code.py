@@ -1,15 +1,7 @@
-"""Claude Code transcripts: `~/.claude/projects/<encoded-cwd>/<session>.jsonl`.
+"""Claude Code transcripts: `~/.claude/projects/<encoded cwd>/<session>.jsonl`, and subagents' beside them.
 
-Each line is one event. `user` and `assistant` lines carry an Anthropic message; an
-assistant message whose reply has several content blocks is written as several lines
-sharing `message.id`, each repeating the same `usage`, so tokens are counted on the
-first line of a message id only. Subagents write `<session>/subagents/agent-<id>.jsonl`
-with `agentId` on every line; the parent's tool result for the `Task` call that ran
-one names that `agentId` in `toolUseResult`, which is how the two runs are linked.
-
-Skipped: `progress`, `system`, `file-history-snapshot`, `queue-operation` and
-`summary` lines (bookkeeping of the CLI), and `isMeta` user lines (text the harness
-injected, such as system reminders).
+One event a line, appended while the session runs, so the file is read as a stream.
+What each line becomes: docs/formats.md, "Claude Code (`claude-code`)".
 """
 
 from __future__ import annotations
@@ -18,8 +10,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import FileContext, Item, JsonlFormat, first_json_line
+from logviz_assets.formats.base import FileContext, Item, JsonlFormat
 from logviz_assets.formats.common import canonical_json, content_text, to_int, utc_iso
+from logviz_assets.formats.json_input import first_json_line
 from logviz_assets.record import Record
 
 NAME = "claude-code"
@@ -27,6 +20,8 @@ _RECENT_MESSAGE_IDS = 32
 _RECENT_TOOL_CALLS = 256
 _SIGNATURE = re.compile(rb'"sessionId"\s*:\s*"[^"]+"')
 _LINE_TYPES = {"user", "assistant", "progress", "system", "summary", "file-history-snapshot", "queue-operation"}
+# Content blocks that are text: (record kind, the block's text field).
+_TEXT_BLOCKS = {"text": ("message", "text"), "thinking": ("reasoning", "thinking")}
 
 
 def run_id_of(event: dict[str, Any]) -> str | None:
@@ -148,20 +143,12 @@ class ClaudeCode(JsonlFormat):
         block_type = block.get("type")
         run_parent = run_record_id(run_id)
         common = {"model": message.get("model"), "provider": "anthropic" if role == "assistant" else None}
-        if block_type == "text":
-            text = block.get("text")
+        if isinstance(block_type, str) and block_type in _TEXT_BLOCKS:
+            kind, field = _TEXT_BLOCKS[block_type]
+            text = block.get(field)
             if not text:
                 return None
-            return Record(
-                record_id=record_id, kind="message", role=role, text=text, parent_id=run_parent, **common, **base
-            )
-        if block_type == "thinking":
-            text = block.get("thinking")
-            if not text:
-                return None
-            return Record(
-                record_id=record_id, kind="reasoning", role=role, text=text, parent_id=run_parent, **common, **base
-            )
+            return Record(record_id=record_id, kind=kind, role=role, text=text, parent_id=run_parent, **common, **base)
         if block_type == "tool_use":
             call_id = str(block.get("id") or record_id)
             return Record(

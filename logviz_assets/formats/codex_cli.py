@@ -1,131 +1,38 @@
 """Codex CLI rollouts: `~/.codex/sessions/YYYY/MM/DD/rollout-<time>-<session id>.jsonl`.
 
-Codex appends one `{"timestamp", "type", "payload"}` object a line while it runs:
-`session_meta` (first line: session id, cwd, CLI version, model provider, where the
-session came from), `turn_context` (per turn: the model and its settings),
-`response_item` (what went to and came from the model, in Responses API shape) and
-`event_msg` (what the UI was told). One file is one run; its `run_id` is the session
-id from `session_meta.payload.id`.
-
-What maps to what:
-
-- `response_item` `message` (user / assistant / developer) -> a `message` step with that
-  role. Codex writes every typed prompt and every assistant reply twice: as a
-  `response_item` and as an `event_msg` (`user_message` / `agent_message`). The
-  `response_item` copy is kept (it exists in every Codex version and holds the full
-  content); the `event_msg` copies are never emitted. Text the harness injects as user
-  messages (`# AGENTS.md instructions`, `<environment_context>`, ...) is emitted as it
-  was sent, with role `user`, but is not taken as the run's prompt.
-- `reasoning` -> a `reasoning` step with the readable summary (or reasoning text). A
-  block that is only `encrypted_content` has nothing to show and is skipped; likewise
-  the `agent_reasoning` event copies are skipped.
-- `function_call`, `custom_tool_call` (freeform input, e.g. `apply_patch`),
-  `local_shell_call` (tool name `local_shell`) and `web_search_call` (tool name
-  `web_search`) -> `tool_call`. A web search has no `call_id` in its `response_item`;
-  it takes the id of the `web_search_end`/`web_search_begin` event with the same query
-  when one came first, else an id from its line. Web searches have no result item.
-- `function_call_output` / `custom_tool_call_output` -> `tool_result`, paired with its
-  call by `call_id`. `is_error` comes from, in order: the `exec_command_end` /
-  `patch_apply_end` / `mcp_tool_call_end` event for that call when it came *before*
-  the output; `metadata.exit_code` of a JSON-wrapped output (`{"output", "metadata"}`);
-  an `Exit code: N` / `Process exited with code N` header line; an output that starts
-  with `<tool> failed` / `failed to` / `err:`. With unified exec a command that is
-  still running when its first output is written reports its exit code later, in the
-  output of the `write_stdin` call that polls it: that later result carries the error.
-  A `spawn_agent` result naming an `agent_id` sets `spawned_run_id`.
-- `event_msg` `token_count` -> one `llm_call` step per model request. Each such event
-  carries the session's cumulative `total_token_usage` *and* the request's own
-  `last_token_usage`. The event is written after the items that request produced,
-  which by then are already emitted (the file is read as a stream), so the usage
-  cannot go onto the assistant step itself; an `llm_call` step placed right after
-  those items carries it instead. Only `last_token_usage` is used (the totals would
-  count every earlier request again), and an event whose totals equal the previous
-  event's is a repeat (Codex re-sends the snapshot, e.g. with rate-limit updates) and
-  is skipped, so summing `tokens_*` over a run gives the session totals.
-  `tokens_in` = `input_tokens` (OpenAI counts cached tokens inside it),
-  `tokens_cache_read` = `cached_input_tokens`, `tokens_out` = `output_tokens`
-  (reasoning tokens included).
-- The run record (`<format>:<session id>:run`) carries the session start time, cwd as
-  `project`, the model provider, the model of the first turn and the first typed
-  prompt as `text`. It is emitted once both the first prompt and the model are known,
-  or at the first step the model produced, whichever comes first. A subagent session
-  (`source.subagent`) is marked `is_subagent`, named after its nickname/role, and hangs
-  under its parent session's run record (`parent_thread_id`).
-
-Skipped: `compacted` lines (the summary that replaced history), `ghost_snapshot` /
-`compaction` items, the remaining `event_msg` kinds (task start/end, approvals,
-streaming deltas, errors shown in the UI), and unknown line or item types. A fork
-that copies a parent's history into its own file (a second `session_meta` of another
-id) is read as one run: the copied items are counted again under the child.
-
-Older rollouts (before each line was wrapped in `{"type", "payload"}`), whose first
-line is the bare session meta and whose other lines are bare response items, are read
-the same way, without timestamps.
+One `{"timestamp", "type", "payload"}` object a line, appended while the session runs,
+so the file is read as a stream; one file is one run. What each line becomes:
+docs/formats.md, "Codex CLI (`codex-cli`)".
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
-from pathlib import PurePath
 from typing import Any
 
-from logviz_assets.formats.base import FileContext, Item, JsonlFormat, first_json_line, reject
+from logviz_assets.formats.base import FileContext, Item, JsonlFormat, reject
+from logviz_assets.formats.codex_rollout import fallback_run_id, is_prompt, normalise, reasoning_text, tool_output
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_int, utc_iso
+from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id
+from logviz_assets.formats.json_input import first_json_line
 from logviz_assets.record import Record
 
 NAME = "codex-cli"
 
-_LINE_TYPES = {"session_meta", "response_item", "event_msg", "turn_context", "compacted"}
-_LEGACY_ITEM_TYPES = {
-    "message",
-    "reasoning",
-    "function_call",
-    "function_call_output",
-    "custom_tool_call",
-    "custom_tool_call_output",
-    "local_shell_call",
-    "web_search_call",
-}
 # A first line longer than the head (huge base instructions): recognise its opening.
 _HEAD_SIGNATURE = re.compile(rb'^\s*\{\s*"timestamp"\s*:\s*"[^"]*"\s*,\s*"type"\s*:\s*"session_meta"\s*,\s*"payload"')
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_EXIT_CODE = re.compile(r"^(?:Process exited with code|Exit code:)\s*(-?\d+)", re.MULTILINE)
-_FAILURE = re.compile(r"^(?:[\w.-]+ failed\b|failed to\b|err: )", re.IGNORECASE)
-# User-role text the harness writes itself: emitted, but never taken as the run's prompt.
-_INJECTED_PREFIXES = (
-    "<environment_context>",
-    "<user_instructions>",
-    "<permissions instructions>",
-    "<INSTRUCTIONS>",
-    "<user_shell_command>",
-    "<turn_aborted>",
-    "# AGENTS.md instructions",
-)
 _MAX_OPEN_CALLS = 256
 _MAX_REMEMBERED = 64
 
 
-def run_record_id(run_id: str) -> str:
-    return f"{NAME}:{run_id}:run"
+def _record_key(run_id: str) -> str:
+    """The start of every record id of a run: the run id is the bare session id, record ids name the format."""
+    return f"{NAME}:{run_id}"
 
 
-def _safe(value: Any) -> str:
-    """A piece of a record id: ids go into URL paths, so no slashes."""
-    return str(value).replace("/", "_")
-
-
-def _fallback_run_id(source_file: str) -> str:
-    """The session id from a `rollout-<time>-<uuid>.jsonl` name, else a hash of the path."""
-    found = _UUID.findall(PurePath(source_file).name)
-    if found:
-        return found[-1].lower()
-    return hashlib.sha1(source_file.encode()).hexdigest()[:16]
-
-
-def _is_prompt(text: str) -> bool:
-    return not text.lstrip().startswith(_INJECTED_PREFIXES)
+def _run_record_id(run_id: str) -> str:
+    return run_record_id(_record_key(run_id))
 
 
 def _remember(store: list[list[Any]], key: str, value: Any, limit: int) -> None:
@@ -145,56 +52,6 @@ def _take(store: list[list[Any]], key: str) -> Any:
             del store[index]
             return value
     return None
-
-
-def _normalise(event: dict[str, Any]) -> tuple[str | None, Any, Any]:
-    """(line type, payload, timestamp) for the wrapped layout and the older bare one."""
-    kind = event.get("type")
-    if kind in _LINE_TYPES:
-        return kind, event.get("payload"), event.get("timestamp")
-    if "payload" in event:
-        return None, None, None  # a line type this parser does not know
-    if kind is None and "id" in event and "timestamp" in event:
-        return "session_meta", event, event.get("timestamp")
-    if kind in _LEGACY_ITEM_TYPES:
-        return "response_item", event, event.get("timestamp")
-    return None, None, None  # e.g. the old `{"record_type": "state"}` lines
-
-
-def _reasoning_text(payload: dict[str, Any]) -> str | None:
-    pieces: list[str] = []
-    for source in (payload.get("summary"), payload.get("content")):
-        if isinstance(source, list):
-            for part in source:
-                if isinstance(part, dict) and isinstance(part.get("text"), str) and part["text"].strip():
-                    pieces.append(part["text"])
-        if pieces:
-            break
-    return "\n\n".join(pieces) if pieces else None
-
-
-def _tool_output(output: Any) -> tuple[str, bool, Any]:
-    """(text, is_error, decoded JSON or None) of a tool output as Codex stores it."""
-    failed = False
-    if isinstance(output, dict):  # `{content, success}` as some versions wrote failures
-        failed = output.get("success") is False
-        output = output.get("content", output.get("output"))
-    if isinstance(output, list):
-        return content_text(output) or "", failed, None
-    if output is None:
-        return "", failed, None
-    text = output if isinstance(output, str) else canonical_json(output)
-    decoded = maybe_json(text)
-    if isinstance(decoded, dict) and "output" in decoded and isinstance(decoded.get("metadata"), dict):
-        code = to_int(decoded["metadata"].get("exit_code"))
-        inner = decoded["output"]
-        inner_text = inner if isinstance(inner, str) else canonical_json(inner)
-        return inner_text, failed or (code is not None and code != 0), decoded
-    header = text.split("\nOutput:\n", 1)[0] if "\nOutput:\n" in text else "\n".join(text.splitlines()[:6])
-    match = _EXIT_CODE.search(header)
-    if match:
-        return text, failed or int(match.group(1)) != 0, decoded
-    return text, failed or bool(_FAILURE.match(text)), decoded
 
 
 class CodexCli(JsonlFormat):
@@ -219,7 +76,7 @@ class CodexCli(JsonlFormat):
     def parse_event(
         self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Iterator[Item]:
-        kind, payload, timestamp = _normalise(event)
+        kind, payload, timestamp = normalise(event)
         if kind is None or kind == "compacted":
             return
         if not isinstance(payload, dict):
@@ -263,7 +120,7 @@ class CodexCli(JsonlFormat):
                     key, value = next(iter(subagent.items()))
                     agent_name = str(value) if isinstance(value, str) else str(key)
         state["run"] = {
-            "run_id": _safe(session) if session else _fallback_run_id(ctx.source_file),
+            "run_id": safe_id(session) if session else fallback_run_id(ctx.source_file),
             "from_meta": True,
             "emitted": False,
             "line": line_no,
@@ -273,7 +130,7 @@ class CodexCli(JsonlFormat):
             "model": payload.get("model"),
             "agent_name": agent_name,
             "is_subagent": subagent is not None,
-            "parent_id": run_record_id(_safe(parent_thread)) if parent_thread else None,
+            "parent_id": _run_record_id(safe_id(parent_thread)) if parent_thread else None,
             "prompt": None,
         }
 
@@ -281,7 +138,7 @@ class CodexCli(JsonlFormat):
         run = state.get("run")
         if run is None:  # no session_meta before the first step (a truncated file)
             run = state["run"] = {
-                "run_id": _fallback_run_id(ctx.source_file),
+                "run_id": fallback_run_id(ctx.source_file),
                 "from_meta": False,
                 "emitted": False,
                 "line": None,
@@ -300,7 +157,7 @@ class CodexCli(JsonlFormat):
             return
         run["emitted"] = True
         yield Record(
-            record_id=run_record_id(run["run_id"]),
+            record_id=_run_record_id(run["run_id"]),
             run_id=run["run_id"],
             kind="run",
             source_format=NAME,
@@ -319,7 +176,7 @@ class CodexCli(JsonlFormat):
 
     def _note_prompt(self, text: Any, ctx: FileContext, state: dict[str, Any]) -> Iterator[Record]:
         run = self._run(ctx, state)
-        if isinstance(text, str) and text.strip() and _is_prompt(text) and not run.get("prompt"):
+        if isinstance(text, str) and text.strip() and is_prompt(text) and not run.get("prompt"):
             run["prompt"] = text
         yield from self._run_record(ctx, state, force=False)
 
@@ -336,7 +193,7 @@ class CodexCli(JsonlFormat):
             record_id=record_id,
             run_id=run["run_id"],
             source_format=NAME,
-            parent_id=fields.pop("parent_id", run_record_id(run["run_id"])),
+            parent_id=fields.pop("parent_id", _run_record_id(run["run_id"])),
             seq=seq,
             agent_name=run.get("agent_name"),
             is_subagent=bool(run.get("is_subagent")),
@@ -347,11 +204,17 @@ class CodexCli(JsonlFormat):
             **fields,
         )
 
+    def _line_step(
+        self, ctx: FileContext, state: dict[str, Any], line_no: int, ts: str | None, **fields: Any
+    ) -> Record:
+        """A step named after its line: one that has no id of its own."""
+        return self._step(ctx, state, line_no, ts, self._line_id(ctx, state, line_no), **fields)
+
     def _line_id(self, ctx: FileContext, state: dict[str, Any], line_no: int) -> str:
-        return f"{NAME}:{self._run(ctx, state)['run_id']}:{line_no}"
+        return f"{_record_key(self._run(ctx, state)['run_id'])}:{line_no}"
 
     def _call_id(self, ctx: FileContext, state: dict[str, Any], call_id: str) -> str:
-        return f"{NAME}:{self._run(ctx, state)['run_id']}:call:{_safe(call_id)}"
+        return call_record_id(_record_key(self._run(ctx, state)["run_id"]), call_id)
 
     # -- response items --------------------------------------------------------------
 
@@ -368,24 +231,13 @@ class CodexCli(JsonlFormat):
                 yield from self._note_prompt(text, ctx, state)
             elif role == "assistant":
                 yield from self._run_record(ctx, state, force=True)
-            yield self._step(
-                ctx, state, line_no, ts, self._line_id(ctx, state, line_no), kind="message", role=role, text=text
-            )
+            yield self._line_step(ctx, state, line_no, ts, kind="message", role=role, text=text)
         elif item == "reasoning":
-            text = _reasoning_text(payload)
+            text = reasoning_text(payload)
             if not text:
                 return
             yield from self._run_record(ctx, state, force=True)
-            yield self._step(
-                ctx,
-                state,
-                line_no,
-                ts,
-                self._line_id(ctx, state, line_no),
-                kind="reasoning",
-                role="assistant",
-                text=text,
-            )
+            yield self._line_step(ctx, state, line_no, ts, kind="reasoning", role="assistant", text=text)
         elif item in ("function_call", "custom_tool_call", "local_shell_call", "web_search_call"):
             yield from self._run_record(ctx, state, force=True)
             yield self._tool_call(item, payload, ts, line_no, ctx, state)
@@ -428,14 +280,14 @@ class CodexCli(JsonlFormat):
         self, payload: dict[str, Any], ts: str | None, line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Record:
         call_id = payload.get("call_id")
-        text, is_error, decoded = _tool_output(payload.get("output"))
+        text, is_error, decoded = tool_output(payload.get("output"))
         name = None
         if call_id:
             name = _take(state.setdefault("open_calls", []), str(call_id))
             is_error = bool(_take(state.setdefault("outcomes", []), str(call_id))) or is_error
         spawned = None
         if isinstance(decoded, dict) and isinstance(decoded.get("agent_id"), str) and "spawn" in str(name or ""):
-            spawned = _safe(decoded["agent_id"])
+            spawned = safe_id(decoded["agent_id"])
         call_record = self._call_id(ctx, state, call_id) if call_id else None
         return self._step(
             ctx,
@@ -450,7 +302,7 @@ class CodexCli(JsonlFormat):
             tool_call_id=str(call_id) if call_id else None,
             is_error=is_error,
             spawned_run_id=spawned,
-            parent_id=call_record or run_record_id(self._run(ctx, state)["run_id"]),
+            parent_id=call_record or _run_record_id(self._run(ctx, state)["run_id"]),
         )
 
     # -- events ---------------------------------------------------------------------
@@ -506,12 +358,11 @@ class CodexCli(JsonlFormat):
         if not tokens_in and not tokens_out:
             return
         yield from self._run_record(ctx, state, force=True)
-        yield self._step(
+        yield self._line_step(
             ctx,
             state,
             line_no,
             ts,
-            self._line_id(ctx, state, line_no),
             kind="llm_call",
             role="assistant",
             tokens_in=tokens_in,

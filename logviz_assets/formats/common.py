@@ -103,3 +103,73 @@ def content_text(content: Any) -> str | None:
             elif kind in ("image", "image_url", "input_image"):
                 pieces.append("[image]")
     return "\n\n".join(pieces) if pieces else None
+
+
+def decode(value: Any) -> Any:
+    """JSON held in a string, decoded; also JSON encoded twice (`"\\"[...]\\""`), as trace exports do."""
+    for _ in range(3):
+        if isinstance(value, str):
+            text = value.strip()
+            if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError:
+                    return value
+                continue
+            decoded = maybe_json(text)
+            if decoded is text:
+                return value
+            value = decoded
+            continue
+        return value
+    return value
+
+
+def text_of(value: Any) -> str | None:
+    """A value as readable text: strings as they are (JSON text kept as written), anything else as JSON."""
+    decoded = decode(value)
+    if decoded is None:
+        return None
+    if isinstance(decoded, str):
+        return decoded
+    if isinstance(value, str) and value.strip()[:1] in ("{", "["):
+        return value
+    return json.dumps(decoded, ensure_ascii=False, default=str)
+
+
+def first_of(mapping: dict[str, Any], *keys: str) -> Any:
+    """The value of the first key that holds something (not None, not "")."""
+    for key in keys:
+        value = mapping.get(key)
+        if value is not None and value != "":
+            return value
+    return None
+
+
+def split_model(name: Any) -> tuple[str | None, str | None]:
+    """`provider/model` (LiteLLM style) as (model, provider); a bare name has no provider."""
+    if not isinstance(name, str) or not name:
+        return None, None
+    if "/" in name:
+        provider, model = name.split("/", 1)
+        return model, provider
+    return name, None
+
+
+def chat_completion_usage(response: dict[str, Any]) -> dict[str, int | None]:
+    """Token fields from the `usage` of a chat-completion response as LiteLLM returns it.
+
+    `prompt_tokens` already counts cached prompt tokens (OpenAI convention); Anthropic
+    models routed through LiteLLM name their cache reads `cache_read_input_tokens`.
+    """
+    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
+    details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
+    cache_read = to_int(usage.get("cache_read_input_tokens"))
+    if cache_read is None:
+        cache_read = to_int(details.get("cached_tokens"))
+    return {
+        "tokens_in": to_int(usage.get("prompt_tokens")),
+        "tokens_out": to_int(usage.get("completion_tokens")),
+        "tokens_cache_read": cache_read,
+        "tokens_cache_write": to_int(usage.get("cache_creation_input_tokens")),
+    }

@@ -1,65 +1,23 @@
-"""Gemini CLI chat recordings: `~/.gemini/tmp/<projectHash>/chats/session-<time>-<id8>.json`.
+"""Gemini CLI chat recordings: `~/.gemini/tmp/<project hash>/chats/session-*.json` (newer: `.jsonl`).
 
-Gemini CLI records each session as one JSON object (`sessionId`, `projectHash`,
-`startTime`, `lastUpdated`, `messages`, optional `summary`, `directories`, `kind`) and
-rewrites the whole file after every change, so it is read as a document. Newer
-versions write `session-*.jsonl` instead (subagents: `chats/<parent session id>/<id>.jsonl`):
-a metadata line, then message records where a message is written again, whole, each
-time it changes, plus `{"$set": {...}}` metadata patches and `{"$rewindTo": id}` lines
-that drop that message and every later one. That is not an append-only log of steps
-either, so it is also read whole and folded the way Gemini CLI loads it (last write of
-an id wins in its first position; a rewind to an unknown id drops everything; a
-non-empty `$set.messages` replaces the list).
-
-One file is one run; `run_id` is `sessionId`. What maps to what:
-
-- `type: "user"` -> a `message` step, role `user`, text = `content` (a string or a list
-  of parts; text parts are joined).
-- `type: "gemini"` -> its `thoughts` (each `{subject, description}`) as `reasoning`
-  steps, then its `content` as an assistant `message` (when not empty), then for each
-  of its `toolCalls` a `tool_call` (name, `args`) and a `tool_result` paired by the call
-  `id`: text = the `functionResponse.response` `output` (or `error`), else the
-  `resultDisplay` string; `is_error` when `status` is `error` or the response holds an
-  `error` (which is how cancelled calls are answered).
-- `tokens` of a gemini message go on its first step (so a message's tokens are counted
-  once): `tokens_in` = `input` (prompt tokens, cached ones included) + `tool` (tool-use
-  prompt tokens, counted apart from the prompt by the Gemini API), `tokens_cache_read` =
-  `cached`, `tokens_out` = `output` + `thoughts` (thinking tokens are billed as output;
-  so `tokens_in + tokens_out` = `total`). A gemini message with tokens but nothing to
-  show becomes an `llm_call` step that carries them.
-- `model` of a gemini message goes on its steps; the run record takes the first one.
-- The run record (`<format>:<sessionId>:run`): text = the first user message (else the
-  session `summary`), `ts_start`/`ts_end` = `startTime`/`lastUpdated`, `project` = the
-  first of `directories` when recorded (the project hash is not a path). A session
-  with `kind: "subagent"` is marked `is_subagent` and, when its folder is named after
-  another session id, hangs under that session's run record.
-- `type: "error"` messages (errors the CLI showed) -> a `message` step, role `system`,
-  `is_error` true.
-
-Skipped: `info` and `warning` messages (CLI notices), `displayContent` (the text as
-shown, where `content` is what the model got), `description`/`displayName` of tools,
-unknown fields. `source_line` is the line where the message's `id` (its last write, for
-JSONL) is found.
+Both forms are rewritten (or re-logged) as the chat changes, so they are read whole; one
+file is one run. What each message becomes: docs/formats.md, "Gemini CLI (`gemini-cli`)".
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from logviz_assets.formats.base import (
-    DocumentFormat,
-    FileContext,
-    Item,
-    first_json_line,
-    load_json_document,
-    reject,
-)
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, object_line, reject
 from logviz_assets.formats.common import canonical_json, content_text, to_int, utc_iso
-from logviz_assets.record import Record
+from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id
+from logviz_assets.formats.json_input import first_json_line, json_object, line_text
+from logviz_assets.record import Record, Reject
 
 NAME = "gemini-cli"
 _SESSION_KEY = re.compile(rb'"sessionId"\s*:\s*"')
@@ -67,12 +25,9 @@ _PROJECT_KEY = re.compile(rb'"projectHash"\s*:\s*"')
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def run_record_id(run_id: str) -> str:
-    return f"{NAME}:{run_id}:run"
-
-
-def _safe(value: Any) -> str:
-    return str(value).replace("/", "_")
+def _record_key(run_id: str) -> str:
+    """The start of every record id of a run: the run id is the bare session id, record ids name the format."""
+    return f"{NAME}:{run_id}"
 
 
 def _parts_text(content: Any) -> str | None:
@@ -117,14 +72,6 @@ def _tokens(tokens: Any) -> dict[str, int | None] | None:
     return {"tokens_in": tokens_in, "tokens_out": tokens_out, "tokens_cache_read": to_int(tokens.get("cached"))}
 
 
-def _json_object(line: bytes) -> dict[str, Any] | None:
-    try:
-        value = json.loads(line)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 class _LineFinder:
     """Line numbers of message ids in the raw text, searched forward (one pass overall)."""
 
@@ -143,6 +90,45 @@ class _LineFinder:
         self.line += self.data.count(b"\n", self.position, match.start())
         self.position = match.start()
         return self.line
+
+
+class _Fold:
+    """A JSONL session folded the way Gemini CLI loads it: metadata, and messages with the line of their last write."""
+
+    def __init__(self) -> None:
+        self.metadata: dict[str, Any] = {}
+        self.folded: dict[str, tuple[dict[str, Any], int]] = {}
+        self.replaced: list[tuple[Any, int]] | None = None
+
+    def take(self, record: dict[str, Any], line_no: int) -> bool:
+        """Fold one line in; False when it is none of the line kinds."""
+        if isinstance(record.get("$rewindTo"), str):
+            target = record["$rewindTo"]
+            if target in self.folded:
+                ids = list(self.folded)
+                for message_id in ids[ids.index(target) :]:
+                    del self.folded[message_id]
+            else:
+                self.folded.clear()
+        elif isinstance(record.get("id"), str):
+            self.folded[record["id"]] = (record, line_no)  # a known id keeps its place, takes the newest content
+        elif isinstance(record.get("$set"), dict):
+            patch = record["$set"]
+            self.metadata.update({k: v for k, v in patch.items() if k != "messages"})
+            if isinstance(patch.get("messages"), list) and patch["messages"]:
+                self.replaced = [(m, line_no) for m in patch["messages"]]
+        elif isinstance(record.get("sessionId"), str):
+            self.metadata.update({k: v for k, v in record.items() if k != "messages"})
+            if isinstance(record.get("messages"), list):
+                for message in record["messages"]:
+                    if isinstance(message, dict) and isinstance(message.get("id"), str):
+                        self.folded[message["id"]] = (message, line_no)
+        else:
+            return False
+        return True
+
+    def messages(self) -> list[tuple[Any, int]]:
+        return self.replaced if self.replaced is not None else [(m, line) for m, line in self.folded.values()]
 
 
 class GeminiCli(DocumentFormat):
@@ -165,7 +151,7 @@ class GeminiCli(DocumentFormat):
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         stripped = data.strip()
-        if b"\n" in stripped and _json_object(stripped.split(b"\n", 1)[0]) is not None:
+        if b"\n" in stripped and json_object(stripped.split(b"\n", 1)[0]) is not None:
             yield from self._jsonl(data, ctx)
             return
         value, problem = load_json_document(data, ctx, NAME)
@@ -181,65 +167,20 @@ class GeminiCli(DocumentFormat):
         yield from self._session(value, messages, ctx)
 
     def _jsonl(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        metadata: dict[str, Any] = {}
-        folded: dict[str, tuple[dict[str, Any], int]] = {}
-        replaced: list[tuple[Any, int]] | None = None
+        fold = _Fold()
         for line_no, raw in enumerate(data.split(b"\n"), start=1):
             if not raw.strip():
                 continue
-            try:
-                record = json.loads(raw)
-            except json.JSONDecodeError as err:
-                yield reject(
-                    ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", NAME, raw.decode("utf-8", "replace")
-                )
-                continue
-            except UnicodeDecodeError as err:
-                yield reject(ctx, line_no, f"not UTF-8 text: {err.reason}", NAME, raw.decode("utf-8", "replace"))
-                continue
-            if not isinstance(record, dict):
-                yield reject(
-                    ctx,
-                    line_no,
-                    f"expected a JSON object, got {type(record).__name__}",
-                    NAME,
-                    raw.decode("utf-8", "replace"),
-                )
-                continue
-            if isinstance(record.get("$rewindTo"), str):
-                target = record["$rewindTo"]
-                if target in folded:
-                    ids = list(folded)
-                    for message_id in ids[ids.index(target) :]:
-                        del folded[message_id]
-                else:
-                    folded.clear()
-            elif isinstance(record.get("id"), str):
-                folded[record["id"]] = (record, line_no)  # a known id keeps its place, takes the newest content
-            elif isinstance(record.get("$set"), dict):
-                patch = record["$set"]
-                metadata.update({k: v for k, v in patch.items() if k != "messages"})
-                if isinstance(patch.get("messages"), list) and patch["messages"]:
-                    replaced = [(m, line_no) for m in patch["messages"]]
-            elif isinstance(record.get("sessionId"), str):
-                metadata.update({k: v for k, v in record.items() if k != "messages"})
-                if isinstance(record.get("messages"), list):
-                    for message in record["messages"]:
-                        if isinstance(message, dict) and isinstance(message.get("id"), str):
-                            folded[message["id"]] = (message, line_no)
-            else:
-                yield reject(
-                    ctx,
-                    line_no,
-                    "line is neither a message, a $set, a $rewindTo nor session metadata",
-                    NAME,
-                    raw.decode("utf-8", "replace")[:500],
-                )
-        if not isinstance(metadata.get("sessionId"), str):
+            record = object_line(raw, raw, line_no, ctx, NAME, json.loads)
+            if isinstance(record, Reject):
+                yield record
+            elif not fold.take(record, line_no):
+                reason = "line is neither a message, a $set, a $rewindTo nor session metadata"
+                yield reject(ctx, line_no, reason, NAME, line_text(raw))
+        if not isinstance(fold.metadata.get("sessionId"), str):
             yield reject(ctx, None, "no sessionId in the session metadata", NAME)
             return
-        messages = replaced if replaced is not None else [(m, line) for m, line in folded.values()]
-        yield from self._session(metadata, messages, ctx)
+        yield from self._session(fold.metadata, fold.messages(), ctx)
 
     def _session(
         self,
@@ -247,7 +188,7 @@ class GeminiCli(DocumentFormat):
         messages: list[tuple[Any, int | None]],
         ctx: FileContext,
     ) -> Iterator[Item]:
-        run_id = _safe(session.get("sessionId") or "")
+        run_id = safe_id(session.get("sessionId") or "")
         if not run_id:
             yield reject(ctx, None, "no sessionId in the session", NAME)
             return
@@ -257,7 +198,7 @@ class GeminiCli(DocumentFormat):
         if is_subagent:
             folder = PurePath(ctx.source_file).parent.name
             if _UUID.match(folder) and folder != run_id:
-                parent = run_record_id(folder)
+                parent = run_record_id(_record_key(folder))
         base = {
             "run_id": run_id,
             "source_format": NAME,
@@ -279,7 +220,7 @@ class GeminiCli(DocumentFormat):
             None,
         )
         yield Record(
-            record_id=run_record_id(run_id),
+            record_id=run_record_id(_record_key(run_id)),
             kind="run",
             parent_id=parent,
             seq=-1,
@@ -296,91 +237,114 @@ class GeminiCli(DocumentFormat):
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                 yield reject(ctx, line, f"message {index} has no type", NAME, canonical_json(message)[:500])
                 continue
-            for record in self._message_records(message, index, run_id, line, base):
+            for record in _message_records(message, index, run_id, line, base):
                 record.seq = seq
                 seq += 1
                 yield record
 
-    def _message_records(
-        self, message: dict[str, Any], index: int, run_id: str, line: int | None, base: dict[str, Any]
-    ) -> list[Record]:
-        kind = message.get("type")
-        key = f"{NAME}:{run_id}:{_safe(message.get('id') or f'm{index}')}"
-        ts = utc_iso(message.get("timestamp"))
-        run_parent = run_record_id(run_id)
-        common = {"source_line": line, "parent_id": run_parent, **base}
-        if kind == "user":
-            text = _parts_text(message.get("content"))
-            return (
-                [Record(record_id=key, kind="message", role="user", text=text, ts_start=ts, **common)] if text else []
-            )
-        if kind == "error":
-            text = _parts_text(message.get("content"))
-            if not text:
-                return []
-            return [
-                Record(record_id=key, kind="message", role="system", text=text, is_error=True, ts_start=ts, **common)
-            ]
-        if kind != "gemini":
-            return []  # info / warning notices of the CLI
-        model = message.get("model")
-        assistant = {"role": "assistant", "model": model, "provider": "google" if model else None}
-        records: list[Record] = []
-        for number, thought in enumerate(message.get("thoughts") or []):
-            if not isinstance(thought, dict):
-                continue
-            subject, description = thought.get("subject"), thought.get("description")
-            text = "\n\n".join(str(p).strip() for p in (subject, description) if isinstance(p, str) and p.strip())
-            if text:
-                records.append(
-                    Record(
-                        record_id=f"{key}:thought{number}",
-                        kind="reasoning",
-                        text=text,
-                        ts_start=utc_iso(thought.get("timestamp")) or ts,
-                        **assistant,
-                        **common,
-                    )
-                )
-        text = _parts_text(message.get("content"))
+
+@dataclass
+class _Message:
+    """One session message and what all its records share."""
+
+    body: dict[str, Any]
+    index: int
+    key: str
+    ts: str | None
+    common: dict[str, Any]
+    run_key: str
+
+
+def _message_records(
+    message: dict[str, Any], index: int, run_id: str, line: int | None, base: dict[str, Any]
+) -> list[Record]:
+    run_key = _record_key(run_id)
+    key = f"{run_key}:{safe_id(message.get('id') or f'm{index}')}"
+    ts = utc_iso(message.get("timestamp"))
+    common = {"source_line": line, "parent_id": run_record_id(run_key), **base}
+    handler = _HANDLERS.get(message["type"])
+    if handler is None:
+        return []  # info / warning notices of the CLI
+    return handler(_Message(message, index, key, ts, common, run_key))
+
+
+def _user(m: _Message) -> list[Record]:
+    text = _parts_text(m.body.get("content"))
+    return [Record(record_id=m.key, kind="message", role="user", text=text, ts_start=m.ts, **m.common)] if text else []
+
+
+def _error(m: _Message) -> list[Record]:
+    text = _parts_text(m.body.get("content"))
+    if not text:
+        return []
+    return [Record(record_id=m.key, kind="message", role="system", text=text, is_error=True, ts_start=m.ts, **m.common)]
+
+
+def _gemini(m: _Message) -> list[Record]:
+    """Its thoughts, its text, its tool calls with their results; its tokens on the first of them."""
+    model = m.body.get("model")
+    assistant = {"role": "assistant", "model": model, "provider": "google" if model else None}
+    records: list[Record] = []
+    for number, thought in enumerate(m.body.get("thoughts") or []):
+        if not isinstance(thought, dict):
+            continue
+        subject, description = thought.get("subject"), thought.get("description")
+        text = "\n\n".join(str(p).strip() for p in (subject, description) if isinstance(p, str) and p.strip())
         if text:
-            records.append(Record(record_id=key, kind="message", text=text, ts_start=ts, **assistant, **common))
-        for number, call in enumerate(message.get("toolCalls") or []):
-            if not isinstance(call, dict):
-                continue
-            call_id = str(call.get("id") or f"{message.get('id') or index}.{number}")
-            call_record = f"{NAME}:{run_id}:call:{_safe(call_id)}"
-            call_ts = utc_iso(call.get("timestamp")) or ts
+            ts = utc_iso(thought.get("timestamp")) or m.ts
             records.append(
                 Record(
-                    record_id=call_record,
-                    kind="tool_call",
-                    tool_name=call.get("name"),
-                    tool_call_id=call_id,
-                    tool_args=canonical_json(call.get("args") or {}),
-                    ts_start=call_ts,
+                    record_id=f"{m.key}:thought{number}",
+                    kind="reasoning",
+                    text=text,
+                    ts_start=ts,
                     **assistant,
-                    **common,
+                    **m.common,
                 )
             )
-            result_text, has_error = _result_text(call)
-            records.append(
-                Record(
-                    record_id=f"{call_record}:result",
-                    kind="tool_result",
-                    role="tool",
-                    text=result_text,
-                    tool_name=call.get("name"),
-                    tool_call_id=call_id,
-                    is_error=call.get("status") == "error" or has_error,
-                    ts_start=call_ts,
-                    **{**common, "parent_id": call_record},
-                )
-            )
-        usage = _tokens(message.get("tokens"))
-        if usage and any(v is not None for v in usage.values()):
-            if not records:
-                records.append(Record(record_id=key, kind="llm_call", ts_start=ts, **assistant, **common))
-            for name, value in usage.items():
-                setattr(records[0], name, value)
-        return records
+    text = _parts_text(m.body.get("content"))
+    if text:
+        records.append(Record(record_id=m.key, kind="message", text=text, ts_start=m.ts, **assistant, **m.common))
+    for number, call in enumerate(m.body.get("toolCalls") or []):
+        if isinstance(call, dict):
+            records += _tool_records(m, number, call, assistant)
+    usage = _tokens(m.body.get("tokens"))
+    if usage and any(v is not None for v in usage.values()):
+        if not records:
+            records.append(Record(record_id=m.key, kind="llm_call", ts_start=m.ts, **assistant, **m.common))
+        for name, value in usage.items():
+            setattr(records[0], name, value)
+    return records
+
+
+def _tool_records(m: _Message, number: int, call: dict[str, Any], assistant: dict[str, Any]) -> list[Record]:
+    call_id = str(call.get("id") or f"{m.body.get('id') or m.index}.{number}")
+    call_record = call_record_id(m.run_key, call_id)
+    call_ts = utc_iso(call.get("timestamp")) or m.ts
+    result_text, has_error = _result_text(call)
+    return [
+        Record(
+            record_id=call_record,
+            kind="tool_call",
+            tool_name=call.get("name"),
+            tool_call_id=call_id,
+            tool_args=canonical_json(call.get("args") or {}),
+            ts_start=call_ts,
+            **assistant,
+            **m.common,
+        ),
+        Record(
+            record_id=f"{call_record}:result",
+            kind="tool_result",
+            role="tool",
+            text=result_text,
+            tool_name=call.get("name"),
+            tool_call_id=call_id,
+            is_error=call.get("status") == "error" or has_error,
+            ts_start=call_ts,
+            **{**m.common, "parent_id": call_record},
+        ),
+    ]
+
+
+_HANDLERS: dict[str, Callable[[_Message], list[Record]]] = {"user": _user, "error": _error, "gemini": _gemini}

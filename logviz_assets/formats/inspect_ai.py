@@ -1,29 +1,7 @@
 """Inspect AI eval logs: `.eval` (a ZIP archive) and `.json` (one JSON document).
 
-Where they live: `./logs/` under the directory `inspect eval` ran in (or `INSPECT_LOG_DIR`),
-named `<timestamp>_<task>_<id>.eval` (the default of recent versions) or `.json`.
-A `.json` log is `{"version", "status", "eval", "plan", "results", "stats", "samples": [...]}`;
-an `.eval` log holds the same pieces as ZIP members: `header.json` (eval, plan, results,
-stats; `_journal/start.json` while the eval still runs), `samples/<id>_epoch_<n>.json`
-(one sample each), `summaries.json`, `reductions.json`. Long strings inside a sample are
-stored once in its `attachments` and referenced as `attachment://<hash>`; they are resolved.
-
-Mapping: one run per sample and epoch, `run_id` = `inspect-ai:<eval id>:<sample id>:<epoch>`.
-Its run record has the sample's input as text, `eval.model` as model (provider split off),
-the sample's `model_usage` summed over models as tokens, the first and last event times,
-`is_error` when the sample failed, and the task, target and scores in `raw`. `messages`
-become records: system and user messages are messages; an assistant message gives a
-reasoning record per reasoning part, a message for its text and a tool call per
-`tool_calls` entry; a `tool` message is the result of the call with its `tool_call_id`,
-an error when it has `error`. Per-call usage and times come from the `model` event that
-produced the assistant message (matched by message id, else in order), tool times from
-the `tool` event of the same call id. `tokens_in` counts every prompt token: Inspect's
-`input_tokens` excludes cache reads and writes for Anthropic and includes them for
-OpenAI, which is told apart by `total_tokens`.
-
-Skipped: the other events (spans, state and store changes, sandbox calls, scoring and
-logging events), `summaries.json`, `reductions.json` and `_journal/` entries other than
-the start record.
+One run per sample and epoch. What each part of a log becomes: docs/formats.md,
+"Inspect AI eval logs (`inspect-ai`)".
 """
 
 from __future__ import annotations
@@ -35,8 +13,17 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, reject, tidied
-from logviz_assets.formats.common import canonical_json, content_text, to_float, to_int, utc_iso
+from logviz_assets.formats.base import (
+    DOCUMENT_ERRORS,
+    DocumentFormat,
+    FileContext,
+    Item,
+    guarded,
+    load_json_document,
+    reject,
+)
+from logviz_assets.formats.common import canonical_json, content_text, split_model, to_float, to_int, utc_iso
+from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id, tidied
 from logviz_assets.record import Record, Reject
 
 NAME = "inspect-ai"
@@ -46,19 +33,6 @@ _ZIP_MEMBERS = (b"header.json", b"samples/", b"_journal/start.json")
 _VERSION_FIRST = re.compile(rb'^\s*\{\s*"version"\s*:\s*\d+')
 _EVAL_KEY = re.compile(rb'"eval"\s*:\s*\{')
 _ATTACHMENT = "attachment://"
-
-
-def _safe(value: Any) -> str:
-    return str(value).replace("/", "_")
-
-
-def _split_model(name: Any) -> tuple[str | None, str | None]:
-    if not isinstance(name, str) or not name:
-        return None, None
-    if "/" in name:
-        provider, model = name.split("/", 1)
-        return model, provider
-    return name, None
 
 
 def resolve_attachments(value: Any, attachments: dict[str, Any]) -> Any:
@@ -181,12 +155,16 @@ def _sample_records(sample: Any, eval_spec: dict[str, Any], ctx: FileContext, wh
     if not isinstance(sample, dict):
         yield reject(ctx, None, f"{where}: a sample must be a JSON object", NAME, where)
         return
-    try:
-        records = _records(sample, eval_spec, ctx)
-    except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
-        yield reject(ctx, None, f"{where}: unexpected sample shape: {type(err).__name__}: {err}", NAME, where)
-        return
-    yield from tidied(records)
+    # All of a sample's records or none: `_records` builds them all before the first is given.
+    yield from guarded(
+        lambda: tidied(_records(sample, eval_spec, ctx)),
+        ctx,
+        None,
+        NAME,
+        f"{where}: unexpected sample shape",
+        where,
+        DOCUMENT_ERRORS,
+    )
 
 
 def _eval_key(eval_spec: dict[str, Any]) -> str:
@@ -216,181 +194,187 @@ def _scores(sample: dict[str, Any]) -> dict[str, Any]:
     return summary
 
 
-def _records(sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> list[Item]:
-    attachments = sample.get("attachments") if isinstance(sample.get("attachments"), dict) else {}
+class _Sample:
+    """One sample (and epoch) of an eval: one run, its messages the steps."""
 
-    def resolve(value: Any) -> Any:
-        return resolve_attachments(value, attachments)
+    def __init__(self, sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> None:
+        self.sample = sample
+        self.eval_spec = eval_spec
+        self.ctx = ctx
+        self.attachments = sample.get("attachments") if isinstance(sample.get("attachments"), dict) else {}
+        self.sample_id, self.epoch = sample.get("id"), sample.get("epoch", 1)
+        self.run_id = f"{NAME}:{safe_id(_eval_key(eval_spec))}:{safe_id(self.sample_id)}:{safe_id(self.epoch)}"
+        self.run_parent = run_record_id(self.run_id)
+        self.model, self.provider = split_model(eval_spec.get("model"))
+        self.base = {
+            "run_id": self.run_id,
+            "source_format": NAME,
+            "source_file": ctx.source_file,
+            "source_line": None,
+            "project": eval_spec.get("task"),
+        }
+        self.events = [e for e in sample.get("events") or [] if isinstance(e, dict)]
 
-    sample_id, epoch = sample.get("id"), sample.get("epoch", 1)
-    run_id = f"{NAME}:{_safe(_eval_key(eval_spec))}:{_safe(sample_id)}:{_safe(epoch)}"
-    run_parent = f"{run_id}:run"
-    model, provider = _split_model(eval_spec.get("model"))
-    base = {
-        "run_id": run_id,
-        "source_format": NAME,
-        "source_file": ctx.source_file,
-        "source_line": None,
-        "project": eval_spec.get("task"),
-    }
-    events = [e for e in sample.get("events") or [] if isinstance(e, dict)]
-    stamps = [e["timestamp"] for e in events if e.get("timestamp")]
+    def resolve(self, value: Any) -> Any:
+        return resolve_attachments(value, self.attachments)
 
-    totals: dict[str, Any] = {}
-    for usage in (sample.get("model_usage") or {}).values():
-        for field, value in _usage_fields(usage).items():
-            if value is not None:
-                totals[field] = totals.get(field, 0) + value
-    error = sample.get("error")
-    run = Record(
-        record_id=run_parent,
-        kind="run",
-        seq=-1,
-        text=_input_text(resolve(sample.get("input"))),
-        model=model,
-        provider=provider,
-        ts_start=utc_iso(sample.get("started_at") or (stamps[0] if stamps else None)),
-        ts_end=utc_iso(sample.get("completed_at") or (stamps[-1] if stamps else None)),
-        is_error=bool(error),
-        raw=canonical_json(
-            {
-                "task": eval_spec.get("task"),
-                "sample_id": sample_id,
-                "epoch": epoch,
-                "target": resolve(sample.get("target")),
-                "scores": resolve(_scores(sample)),
-                "error": resolve(error.get("message") if isinstance(error, dict) else error),
-            }
-        ),
-        **totals,
-        **base,
-    )
-    items: list[Item] = [run]
+    def run_record(self) -> Record:
+        sample = self.sample
+        stamps = [e["timestamp"] for e in self.events if e.get("timestamp")]
+        totals: dict[str, Any] = {}
+        for usage in (sample.get("model_usage") or {}).values():
+            for field, value in _usage_fields(usage).items():
+                if value is not None:
+                    totals[field] = totals.get(field, 0) + value
+        error = sample.get("error")
+        return Record(
+            record_id=self.run_parent,
+            kind="run",
+            seq=-1,
+            text=_input_text(self.resolve(sample.get("input"))),
+            model=self.model,
+            provider=self.provider,
+            ts_start=utc_iso(sample.get("started_at") or (stamps[0] if stamps else None)),
+            ts_end=utc_iso(sample.get("completed_at") or (stamps[-1] if stamps else None)),
+            is_error=bool(error),
+            raw=canonical_json(
+                {
+                    "task": self.eval_spec.get("task"),
+                    "sample_id": self.sample_id,
+                    "epoch": self.epoch,
+                    "target": self.resolve(sample.get("target")),
+                    "scores": self.resolve(_scores(sample)),
+                    "error": self.resolve(error.get("message") if isinstance(error, dict) else error),
+                }
+            ),
+            **totals,
+            **self.base,
+        )
 
-    # The model call behind each assistant message, and the tool event behind each call.
-    model_events = [e for e in events if e.get("event") == "model" and isinstance(e.get("output"), dict)]
-    by_message_id: dict[str, dict[str, Any]] = {}
-    for event in model_events:
-        choices = event["output"].get("choices") or []
-        message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
-        if isinstance(message, dict) and message.get("id"):
-            by_message_id[str(message["id"])] = event
-    tool_events = {str(e["id"]): e for e in events if e.get("event") == "tool" and e.get("id")}
-    messages = sample.get("messages") or []
-    generated = [
-        i
-        for i, m in enumerate(messages)
-        if isinstance(m, dict) and m.get("role") == "assistant" and m.get("source", "generate") == "generate"
-    ]
-    by_index: dict[int, dict[str, Any]] = {}
-    if by_message_id:
-        for i in generated:
-            event = by_message_id.get(str(messages[i].get("id")))
+    def model_events(self, messages: list[Any]) -> dict[int, dict[str, Any]]:
+        """The model event behind each generated assistant message, by message index: by message id, else in order."""
+        model_events = [e for e in self.events if e.get("event") == "model" and isinstance(e.get("output"), dict)]
+        by_message_id: dict[str, dict[str, Any]] = {}
+        for event in model_events:
+            choices = event["output"].get("choices") or []
+            message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
+            if isinstance(message, dict) and message.get("id"):
+                by_message_id[str(message["id"])] = event
+        generated = [
+            i
+            for i, m in enumerate(messages)
+            if isinstance(m, dict) and m.get("role") == "assistant" and m.get("source", "generate") == "generate"
+        ]
+        by_index: dict[int, dict[str, Any]] = {}
+        if by_message_id:
+            for i in generated:
+                event = by_message_id.get(str(messages[i].get("id")))
+                if event:
+                    by_index[i] = event
+        elif len(generated) == len(model_events):
+            by_index = dict(zip(generated, model_events, strict=True))
+        return by_index
+
+    def message_records(
+        self, message: dict[str, Any], index: int, event: dict[str, Any] | None, tools: dict[str, dict[str, Any]]
+    ) -> list[Record]:
+        """The records of one sample message; `event` is the model event that generated it."""
+        key = f"{self.run_id}:{safe_id(message.get('id') or index)}"
+        if message["role"] == "tool":
+            return [self._tool_result(message, key, tools)]
+        return self._chat_records(message, key, index, event, tools)
+
+    def _tool_result(self, message: dict[str, Any], key: str, tools: dict[str, dict[str, Any]]) -> Record:
+        call_id = str(message.get("tool_call_id") or "")
+        error = message.get("error")
+        text = content_text(message.get("content")) or ""
+        if not text and isinstance(error, dict):
+            text = error.get("message") or ""
+        event = tools.get(call_id, {})
+        call_record = call_record_id(self.run_id, call_id)
+        return Record(
+            record_id=f"{key}:result" if message.get("id") else f"{call_record}:result",
+            kind="tool_result",
+            role="tool",
+            text=text,
+            tool_name=message.get("function"),
+            tool_call_id=call_id or None,
+            is_error=bool(error) or bool(event.get("error")),
+            parent_id=call_record if call_id else self.run_parent,
+            ts_start=utc_iso(event.get("completed") or event.get("timestamp")),
+            **self.base,
+        )
+
+    def _chat_records(
+        self,
+        message: dict[str, Any],
+        key: str,
+        index: int,
+        event: dict[str, Any] | None,
+        tools: dict[str, dict[str, Any]],
+    ) -> list[Record]:
+        """A reasoning record per reasoning part, its text, a tool call per entry of `tool_calls`."""
+        role = message["role"]
+        content = message.get("content")
+        common: dict[str, Any] = {"parent_id": self.run_parent, "role": role, **self.base}
+        if role == "assistant":
+            common |= {"model": self.model, "provider": self.provider}
             if event:
-                by_index[i] = event
-    elif len(generated) == len(model_events):
-        by_index = dict(zip(generated, model_events, strict=True))
+                common |= {"ts_start": utc_iso(event.get("timestamp")), "ts_end": utc_iso(event.get("completed"))}
+        records: list[Record] = []
+        parts = content if isinstance(content, list) else []
+        for number, part in enumerate(parts):
+            if isinstance(part, dict) and part.get("type") == "reasoning" and not part.get("redacted"):
+                text = part.get("reasoning") or part.get("summary")
+                if isinstance(text, str) and text.strip():
+                    records.append(Record(record_id=f"{key}:reasoning{number}", kind="reasoning", text=text, **common))
+        text = content_text(content)
+        if text and text.strip():
+            records.append(Record(record_id=key, kind="message", text=text, **common))
+        for number, call in enumerate(message.get("tool_calls") or []):
+            if not isinstance(call, dict):
+                continue
+            call_id = str(call.get("id") or f"{index}.{number}")
+            function = call.get("function")
+            tool_event = tools.get(call_id, {})
+            records.append(
+                Record(
+                    record_id=call_record_id(self.run_id, call_id),
+                    kind="tool_call",
+                    tool_name=function.get("name") if isinstance(function, dict) else function,
+                    tool_call_id=call_id,
+                    tool_args=canonical_json(call.get("arguments") if call.get("arguments") is not None else {}),
+                    **(
+                        common
+                        | {
+                            "ts_start": utc_iso(tool_event.get("timestamp")) or common.get("ts_start"),
+                            "ts_end": utc_iso(tool_event.get("completed")) or common.get("ts_end"),
+                        }
+                    ),
+                )
+            )
+        if records and event and role == "assistant":
+            output = event.get("output") or {}
+            for field, value in _usage_fields(output.get("usage")).items():
+                setattr(records[0], field, value)
+        return records
 
+
+def _records(sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> list[Item]:
+    run = _Sample(sample, eval_spec, ctx)
+    items: list[Item] = [run.run_record()]
+    messages = sample.get("messages") or []
+    by_index = run.model_events(messages)
+    tools = {str(e["id"]): e for e in run.events if e.get("event") == "tool" and e.get("id")}
     seq = 0
     for index, message in enumerate(messages):
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            items.append(
-                reject(
-                    ctx,
-                    None,
-                    f"sample {sample_id} epoch {epoch}: messages[{index}] is not a chat message",
-                    NAME,
-                    canonical_json(message),
-                )
-            )
+            reason = f"sample {run.sample_id} epoch {run.epoch}: messages[{index}] is not a chat message"
+            items.append(reject(ctx, None, reason, NAME, canonical_json(message)))
             continue
-        produced = _message_records(
-            resolve(message), index, run_id, base, model, provider, by_index.get(index), tool_events
-        )
+        produced = run.message_records(run.resolve(message), index, by_index.get(index), tools)
         for record in produced:
             record.seq = seq
             seq += 1
         items.extend(produced)
     return items
-
-
-def _message_records(
-    message: dict[str, Any],
-    index: int,
-    run_id: str,
-    base: dict[str, Any],
-    model: str | None,
-    provider: str | None,
-    event: dict[str, Any] | None,
-    tool_events: dict[str, dict[str, Any]],
-) -> list[Record]:
-    """The records of one sample message; `event` is the model event that generated it."""
-    run_parent = f"{run_id}:run"
-    role = message["role"]
-    key = f"{run_id}:{_safe(message.get('id') or index)}"
-    content = message.get("content")
-    if role == "tool":
-        call_id = str(message.get("tool_call_id") or "")
-        error = message.get("error")
-        text = content_text(content) or ""
-        if not text and isinstance(error, dict):
-            text = error.get("message") or ""
-        event = tool_events.get(call_id, {})
-        return [
-            Record(
-                record_id=f"{key}:result" if message.get("id") else f"{run_id}:call:{_safe(call_id)}:result",
-                kind="tool_result",
-                role="tool",
-                text=text,
-                tool_name=message.get("function"),
-                tool_call_id=call_id or None,
-                is_error=bool(error) or bool(event.get("error")),
-                parent_id=f"{run_id}:call:{_safe(call_id)}" if call_id else run_parent,
-                ts_start=utc_iso(event.get("completed") or event.get("timestamp")),
-                **base,
-            )
-        ]
-
-    common: dict[str, Any] = {"parent_id": run_parent, "role": role, **base}
-    if role == "assistant":
-        common |= {"model": model, "provider": provider}
-        if event:
-            common |= {"ts_start": utc_iso(event.get("timestamp")), "ts_end": utc_iso(event.get("completed"))}
-    records: list[Record] = []
-    parts = content if isinstance(content, list) else []
-    for number, part in enumerate(parts):
-        if isinstance(part, dict) and part.get("type") == "reasoning" and not part.get("redacted"):
-            text = part.get("reasoning") or part.get("summary")
-            if isinstance(text, str) and text.strip():
-                records.append(Record(record_id=f"{key}:reasoning{number}", kind="reasoning", text=text, **common))
-    text = content_text(content)
-    if text and text.strip():
-        records.append(Record(record_id=key, kind="message", text=text, **common))
-    for number, call in enumerate(message.get("tool_calls") or []):
-        if not isinstance(call, dict):
-            continue
-        call_id = str(call.get("id") or f"{index}.{number}")
-        function = call.get("function")
-        name = function.get("name") if isinstance(function, dict) else function
-        tool_event = tool_events.get(call_id, {})
-        records.append(
-            Record(
-                record_id=f"{run_id}:call:{_safe(call_id)}",
-                kind="tool_call",
-                tool_name=name,
-                tool_call_id=call_id,
-                tool_args=canonical_json(call.get("arguments") if call.get("arguments") is not None else {}),
-                **(
-                    common
-                    | {
-                        "ts_start": utc_iso(tool_event.get("timestamp")) or common.get("ts_start"),
-                        "ts_end": utc_iso(tool_event.get("completed")) or common.get("ts_end"),
-                    }
-                ),
-            )
-        )
-    if records and event and role == "assistant":
-        output = event.get("output") or {}
-        for field, value in _usage_fields(output.get("usage")).items():
-            setattr(records[0], field, value)
-    return records

@@ -1,56 +1,25 @@
-"""Langfuse trace exports: one trace with its observations, as JSON.
+"""Langfuse trace exports: a trace with its observations, as JSON (one, an array, or JSON Lines).
 
-What the Langfuse UI's trace download and `GET /api/public/traces/{id}` give:
-`{"trace": {...}, "observations": [...]}`, or the trace object itself with an
-`observations` array (also a JSON array or JSON Lines of either). Files live wherever
-they were saved; there is no standard folder.
-
-Many fields hold JSON inside strings, sometimes twice (`input`, `output`, `metadata`);
-they are decoded. Observations sent over OpenTelemetry keep their span attributes in
-`metadata.attributes`, read as OTel GenAI / OpenInference attributes (`genai_spans`);
-Langfuse's own fields fill what those do not say:
-
-- `type`: AGENT -> the run record (a nested agent: a child run, `is_subagent`),
-  GENERATION -> `llm_call`, TOOL -> `tool_call` + `tool_result`, EVENT -> `message`;
-- `input` / `output` -> messages (tool arguments and result for a TOOL);
-- `model`; `usageDetails` (or `usage`) -> tokens, the input counted with its cached
-  part; `costDetails.total` / `calculatedTotalCost` / `totalCost` -> `cost_usd`;
-- `startTime` / `endTime`; `level: ERROR` and `statusMessage` -> `is_error`;
-- `parentObservationId` -> parent, `traceId` -> one run per trace.
-
-The trace's `input` is the run record's text (its task); its `name`, `projectId` and
-`timestamp` fill what observations leave open. Skipped: SPAN and other container
-observations (their children still load), scores, comments, sessions.
+Observations become spans for `genai_spans`, their OTel attributes read first and
+Langfuse's own fields filling the gaps. What each field becomes: docs/formats.md,
+"Langfuse trace exports (`langfuse`)".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
-from logviz_assets.formats.common import to_float, to_int
-from logviz_assets.formats.genai_spans import (
-    AGENT,
-    EVENT,
-    LLM,
-    OTHER,
-    TOOL,
-    Span,
-    SpanFacts,
-    clean_id,
-    decode,
-    first_of,
-    iter_json_values,
-    normalize_messages,
-    sniff_json,
-    span_facts,
-    span_time,
-    task_text,
-    text_of,
-    trace_records,
-)
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
+from logviz_assets.formats.common import decode, first_of, text_of, to_float, to_int
+from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.ids import clean_id
+from logviz_assets.formats.json_input import sniff_json
+from logviz_assets.formats.messages import normalize_messages, task_text
+from logviz_assets.formats.span_conventions import span_facts
+from logviz_assets.formats.span_model import AGENT, EVENT, LLM, OTHER, TOOL, Span, SpanFacts, span_time
 
 NAME = "langfuse"
 _TYPES = {"GENERATION": LLM, "TOOL": TOOL, "AGENT": AGENT, "EVENT": EVENT}
@@ -94,33 +63,26 @@ class Langfuse(DocumentFormat):
         return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        text, problem = decode_utf8(data, ctx, NAME)
-        if problem:
-            yield problem
-            return
         spans: list[Span] = []
         traces: dict[str, dict[str, Any]] = {}
-        values = 0
-        for line, value, problem in iter_json_values(text):
-            if problem:
-                yield reject(ctx, line, problem, NAME)
-                continue
-            values += 1
-            exports = value if isinstance(value, list) else [value]
-            for export in exports:
-                if not is_trace_export(export):
-                    yield reject(ctx, line, "not a Langfuse trace export (trace with observations)", NAME, export)
-                    continue
-                yield from self._export(export, line, ctx, spans, traces)
+        values = yield from read_values(
+            data, ctx, NAME, lambda value, line: self._value(value, line, ctx, spans, traces)
+        )
         if values == 1:  # one document: line numbers of its values would mislead
             for span in spans:
                 span.line = None
             for fields in traces.values():
                 fields["source_line"] = None
-        try:
-            yield from trace_records(spans, NAME, ctx.source_file, traces)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            yield reject(ctx, None, f"could not assemble traces: {type(err).__name__}: {err}", NAME)
+        yield from assembled(spans, NAME, ctx, traces)
+
+    def _value(
+        self, value: Any, line: int, ctx: FileContext, spans: list[Span], traces: dict[str, dict[str, Any]]
+    ) -> Iterator[Item]:
+        for export in value if isinstance(value, list) else [value]:
+            if not is_trace_export(export):
+                yield reject(ctx, line, "not a Langfuse trace export (trace with observations)", NAME, export)
+                continue
+            yield from self._export(export, line, ctx, spans, traces)
 
     def _export(
         self, export: dict[str, Any], line: int, ctx: FileContext, spans: list[Span], traces: dict[str, dict[str, Any]]
@@ -139,16 +101,11 @@ class Langfuse(DocumentFormat):
         if observations and all(isinstance(o, str) for o in observations):
             yield reject(ctx, line, "observations are listed by id only; export the trace with its observations", NAME)
             return
+        project = trace.get("projectId")
         for raw in observations:
-            try:
-                span = observation_span(raw, trace_id, trace.get("projectId"), line)
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                yield reject(ctx, line, f"unexpected observation shape: {type(err).__name__}: {err}", NAME, raw)
-                continue
-            if isinstance(span, str):
-                yield reject(ctx, line, span, NAME, raw)
-            else:
-                spans.append(span)
+            yield from add_span(
+                partial(observation_span, raw, trace_id, project, line), spans, ctx, line, NAME, raw, "observation"
+            )
 
 
 def trace_fields(trace: dict[str, Any]) -> dict[str, Any]:

@@ -1,57 +1,23 @@
-"""LangSmith runs, as JSON: what the LangSmith SDKs send and what its API returns.
+"""LangSmith runs, as JSON: run objects, run lists, and the SDKs' post/patch ingest payloads.
 
-Read: one run object (`GET /runs/{id}`, or `Run.json()`), a JSON array or JSON Lines
-of runs (exports of `list_runs`), `{"runs": [...]}`, and batch ingest payloads
-`{"post": [RunCreate, ...], "patch": [RunUpdate, ...]}` as the SDKs send to
-`/runs/batch` (captured by tests and proxies). Patches are merged into the posted
-run of the same `id`, or, where a patch carries no id, of the same `dotted_order`.
-Nested `child_runs` are read as runs too. Files live wherever they were saved.
-
-- `trace_id` (else the root of `dotted_order`) groups runs: one logviz run per trace;
-- the root run (usually `run_type: chain`) gives the run record: its inputs as text,
-  `session_name` as project; nested chains are containers and are skipped, but runs
-  beneath them still load;
-- `run_type: llm` -> `llm_call`: messages from `inputs.messages` / `inputs.prompts`,
-  text from `outputs.choices` / `outputs.generations` / an output message; model from
-  the response or `extra.metadata.ls_model_name`; provider from `ls_provider`;
-  tokens from `usage_metadata` (on the run, in `outputs`, or in `extra.metadata`),
-  else from a provider `usage` / `llm_output.token_usage`; cost from `total_cost`;
-- `run_type: tool` -> `tool_call` (arguments: `inputs`, or `inputs.input`) + `tool_result`
-  (`outputs.output`, or `outputs`);
-- `parent_run_id` -> parent (the nearest ancestor that gave a record); `error` -> `is_error`;
-  `start_time` / `end_time` (ISO or epoch milliseconds) -> ts.
-
-Skipped: retriever, prompt, parser and embedding runs (their children still load),
-feedback, attachments, run events.
+Runs (patches merged in) become spans for `genai_spans`. What each field becomes:
+docs/formats.md, "LangSmith runs (`langsmith`)".
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
-from logviz_assets.formats.common import to_float
-from logviz_assets.formats.genai_spans import (
-    AGENT,
-    LLM,
-    OTHER,
-    TOOL,
-    Span,
-    SpanFacts,
-    clean_id,
-    decode,
-    first_of,
-    iter_json_values,
-    normalize_messages,
-    sniff_json,
-    span_time,
-    task_text,
-    text_of,
-    trace_records,
-    usage_tokens,
-)
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
+from logviz_assets.formats.common import decode, first_of, text_of, to_float
+from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.ids import clean_id
+from logviz_assets.formats.json_input import sniff_json
+from logviz_assets.formats.messages import normalize_messages, task_text, usage_tokens
+from logviz_assets.formats.span_model import AGENT, LLM, OTHER, TOOL, Span, SpanFacts, span_time
 
 NAME = "langsmith"
 _RUN_TYPES = {"llm", "chain", "tool", "retriever", "prompt", "parser", "embedding"}
@@ -109,42 +75,16 @@ class LangSmith(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        text, problem = decode_utf8(data, ctx, NAME)
-        if problem:
-            yield problem
-            return
         posts: list[tuple[dict[str, Any], int]] = []
         patches: list[tuple[dict[str, Any], int]] = []
-        values = 0
-        for line, value, problem in iter_json_values(text):
-            if problem:
-                yield reject(ctx, line, problem, NAME)
-                continue
-            values += 1
-            yield from _collect(value, line, ctx, posts, patches)
+        values = yield from read_values(data, ctx, NAME, lambda value, line: _collect(value, line, ctx, posts, patches))
         runs = yield from _merge(posts, patches, ctx)
         _fill_trace_ids([run for run, _ in runs])
         spans: list[Span] = []
         for run, line in runs:
-            try:
-                span = run_span(run, line if values > 1 else None)
-            except (KeyError, TypeError, ValueError, AttributeError) as err:
-                yield reject(
-                    ctx,
-                    line if values > 1 else None,
-                    f"unexpected run shape: {type(err).__name__}: {err}",
-                    NAME,
-                    run,
-                )
-                continue
-            if isinstance(span, str):
-                yield reject(ctx, line if values > 1 else None, span, NAME, run)
-            else:
-                spans.append(span)
-        try:
-            yield from trace_records(spans, NAME, ctx.source_file)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            yield reject(ctx, None, f"could not assemble traces: {type(err).__name__}: {err}", NAME)
+            where = line if values > 1 else None  # one document: line numbers of its values would mislead
+            yield from add_span(partial(run_span, run, where), spans, ctx, where, NAME, run, "run")
+        yield from assembled(spans, NAME, ctx)
 
 
 def _collect(

@@ -1,34 +1,18 @@
-"""OpenAI chat `messages`: the list of `{role, content, tool_calls}` that chat APIs take.
+"""OpenAI chat `messages`: a JSON array, JSON Lines of messages, or JSON Lines of `{"messages": [...]}`.
 
-Three wrappers are read:
-
-- a JSON array of messages (one run per file);
-- JSON Lines of messages, one message a line (one run per file, append-only);
-- JSON Lines of `{"messages": [...]}`, as fine-tuning sets and many eval dumps hold
-  them (one run per line).
-
-There is no run id in the format, so runs are named after the file (and line).
-Assistant `tool_calls` become tool calls; `role: "tool"` messages become their results,
-paired by `tool_call_id`. The older `function_call` / `role: "function"` pair is read too.
+The format holds no run id, so runs are named after the file (and line). What each
+message becomes: docs/formats.md, "OpenAI chat messages (`openai-messages`)".
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import (
-    DocumentFormat,
-    FileContext,
-    Item,
-    JsonlFormat,
-    first_array_element,
-    first_json_line,
-    load_json_document,
-    reject,
-)
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, JsonlFormat, load_json_document, reject
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_int
+from logviz_assets.formats.ids import file_run_id, run_record_id
+from logviz_assets.formats.json_input import first_array_element, first_json_line
 from logviz_assets.record import Record
 
 NAME = "openai-messages"
@@ -43,11 +27,6 @@ def is_chat_message(value: Any) -> bool:
     )
 
 
-def file_run_id(source_file: str, suffix: str = "") -> str:
-    digest = hashlib.sha1(source_file.encode()).hexdigest()[:16]
-    return f"{NAME}:{digest}{suffix}"
-
-
 def message_records(
     message: dict[str, Any],
     run_id: str,
@@ -59,7 +38,9 @@ def message_records(
 ) -> list[Record]:
     """The records of one chat message: its text, then one per tool call it makes.
 
-    `key` makes the record ids unique within the run (e.g. the message index).
+    `key` makes the record ids unique within the run (e.g. the message index). Call ids go into
+    record ids as written, "/" included (not through `ids.call_record_id`): this format always
+    named its records so, and a record id must stay what earlier loads stored.
     """
     extra = extra or {}
     base = {
@@ -69,71 +50,81 @@ def message_records(
         "source_line": line,
         **extra,
     }
+    if message.get("role") in ("tool", "function"):
+        records = [_tool_result(message, run_id, key, base)]
+    else:
+        records = _said(message, run_id, key, base)
+    for offset, record in enumerate(records):
+        record.seq = seq_start + offset
+    return records
+
+
+def _tool_result(message: dict[str, Any], run_id: str, key: str, base: dict[str, Any]) -> Record:
+    """A tool's answer, under the call with its `tool_call_id` (the older `function` role: with its name)."""
     role = message.get("role")
-    run_parent = f"{run_id}:run"
+    call_id = message.get("tool_call_id") or (f"{run_id}:fn:{message.get('name')}" if role == "function" else None)
+    return Record(
+        record_id=f"{run_id}:{key}",
+        kind="tool_result",
+        role="tool",
+        text=content_text(message.get("content")) or "",
+        tool_name=message.get("name"),
+        tool_call_id=call_id,
+        parent_id=f"{run_id}:call:{call_id}" if call_id else run_record_id(run_id),
+        **base,
+    )
+
+
+def _said(message: dict[str, Any], run_id: str, key: str, base: dict[str, Any]) -> list[Record]:
+    """Its reasoning, its text, then a tool call per entry of `tool_calls` (or the older `function_call`)."""
+    role = message.get("role")
+    run_parent = run_record_id(run_id)
     records: list[Record] = []
-    if role in ("tool", "function"):
-        call_id = message.get("tool_call_id") or (f"{run_id}:fn:{message.get('name')}" if role == "function" else None)
+    text = content_text(message.get("content"))
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
         records.append(
             Record(
-                record_id=f"{run_id}:{key}",
-                kind="tool_result",
-                role="tool",
-                text=content_text(message.get("content")) or "",
-                tool_name=message.get("name"),
-                tool_call_id=call_id,
-                parent_id=f"{run_id}:call:{call_id}" if call_id else run_parent,
+                record_id=f"{run_id}:{key}:reasoning",
+                kind="reasoning",
+                role=role,
+                text=reasoning,
+                parent_id=run_parent,
                 **base,
             )
         )
-    else:
-        text = content_text(message.get("content"))
-        reasoning = message.get("reasoning_content") or message.get("reasoning")
-        if isinstance(reasoning, str) and reasoning:
-            records.append(
-                Record(
-                    record_id=f"{run_id}:{key}:reasoning",
-                    kind="reasoning",
-                    role=role,
-                    text=reasoning,
-                    parent_id=run_parent,
-                    **base,
-                )
+    if text:
+        records.append(
+            Record(record_id=f"{run_id}:{key}", kind="message", role=role, text=text, parent_id=run_parent, **base)
+        )
+    calls = list(message.get("tool_calls") or [])
+    if isinstance(message.get("function_call"), dict):
+        fn = message["function_call"]
+        calls.append({"id": f"{run_id}:fn:{fn.get('name')}", "function": fn})
+    for index, call in enumerate(calls):
+        if not isinstance(call, dict):
+            continue
+        function = call.get("function") if isinstance(call.get("function"), dict) else call
+        call_id = str(call.get("id") or f"{key}.{index}")
+        records.append(
+            Record(
+                record_id=f"{run_id}:call:{call_id}",
+                kind="tool_call",
+                role=role,
+                tool_name=function.get("name"),
+                tool_call_id=call_id,
+                tool_args=canonical_json(maybe_json(function.get("arguments", {}))),
+                parent_id=run_parent,
+                **base,
             )
-        if text:
-            records.append(
-                Record(record_id=f"{run_id}:{key}", kind="message", role=role, text=text, parent_id=run_parent, **base)
-            )
-        calls = list(message.get("tool_calls") or [])
-        if isinstance(message.get("function_call"), dict):
-            fn = message["function_call"]
-            calls.append({"id": f"{run_id}:fn:{fn.get('name')}", "function": fn})
-        for index, call in enumerate(calls):
-            if not isinstance(call, dict):
-                continue
-            function = call.get("function") if isinstance(call.get("function"), dict) else call
-            call_id = str(call.get("id") or f"{key}.{index}")
-            records.append(
-                Record(
-                    record_id=f"{run_id}:call:{call_id}",
-                    kind="tool_call",
-                    role=role,
-                    tool_name=function.get("name"),
-                    tool_call_id=call_id,
-                    tool_args=canonical_json(maybe_json(function.get("arguments", {}))),
-                    parent_id=run_parent,
-                    **base,
-                )
-            )
-    for offset, record in enumerate(records):
-        record.seq = seq_start + offset
+        )
     return records
 
 
 def run_record(run_id: str, ctx: FileContext, line: int | None, fields: dict[str, Any] | None = None) -> Record:
     values = {"source_format": NAME, **(fields or {})}
     return Record(
-        record_id=f"{run_id}:run",
+        record_id=run_record_id(run_id),
         run_id=run_id,
         kind="run",
         seq=-1,
@@ -190,7 +181,7 @@ class OpenAIMessagesJsonl(JsonlFormat):
     ) -> Iterator[Item]:
         if isinstance(event.get("messages"), list):
             yield from conversation_records(
-                event["messages"], file_run_id(ctx.source_file, f":{line_no}"), ctx, line_no, _usage_fields(event)
+                event["messages"], f"{file_run_id(NAME, ctx.source_file)}:{line_no}", ctx, line_no, _usage_fields(event)
             )
             return
         if not is_chat_message(event):
@@ -202,7 +193,7 @@ class OpenAIMessagesJsonl(JsonlFormat):
                 canonical_json(event),
             )
             return
-        run_id = file_run_id(ctx.source_file)
+        run_id = file_run_id(NAME, ctx.source_file)
         if not state.get("run_emitted"):
             state["run_emitted"] = True
             yield run_record(run_id, ctx, line_no)
@@ -236,4 +227,4 @@ class OpenAIMessagesDocument(DocumentFormat):
         if not isinstance(value, list):
             yield reject(ctx, None, "expected a JSON array of chat messages", NAME)
             return
-        yield from conversation_records(value, file_run_id(ctx.source_file), ctx, None, fields)
+        yield from conversation_records(value, file_run_id(NAME, ctx.source_file), ctx, None, fields)

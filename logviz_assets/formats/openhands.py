@@ -1,46 +1,37 @@
 """OpenHands trajectories: a JSON array of the events of one conversation.
 
-Where they live: the "export trajectory" button of the OpenHands GUI downloads one, and
-`save_trajectory_path` in the config writes one after each headless run (that file, or
-`<folder>/<session id>.json` when it names a folder); evaluation harnesses save the same event list.
-Each element is one event: an *action* (`"action": "run" | "edit" | "read" | "browse" |
-"message" | "think" | "finish" | "delegate" | ...`, with `args`) or an *observation*
-(`"observation": ...`, with `content`, `extras`, and `cause`, the id of the action it
-answers). There is no conversation id in the file, so the run is named after the file.
-
-Mapping: a `message` action is a message (role from `source`: user or agent); the first
-user message is also the run's text. `think` is reasoning, and so is the `thought` an
-agent wrote alongside a tool action. Every other agent action is a tool call, named by
-`tool_call_metadata.function_name` (else the action type) with the arguments the model
-sent (from the model response, else `args`). An observation whose `cause` is such an
-action is its tool result; it is an error when it is an `error` observation, its exit code
-is non-zero, or `success` is false. `tool_call_metadata.model_response` gives the model
-and token usage (LiteLLM `usage`: prompt_tokens already counts cached tokens), counted
-once per model response. `finish` gives a reasoning record for its thought and a message
-for its final text. An `error` observation answering nothing becomes a system message.
-
-Skipped: `agent_state_changed`, `null`, `change_agent_state`, `system` (the system
-prompt), `recall`, `condensation` and other bookkeeping events, and observations that
-answer a message or a thought. Timestamps carry no zone in the file and are taken as UTC.
+One file is one run, named after the file. What each action and observation becomes:
+docs/formats.md, "OpenHands (`openhands`)".
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from logviz_assets.formats.base import (
+    DOCUMENT_ERRORS,
     DocumentFormat,
     FileContext,
     Item,
-    first_array_element,
-    load_json_document,
+    guarded,
     reject,
-    tidied,
+    typed_document,
 )
-from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_float, to_int, utc_iso
+from logviz_assets.formats.common import (
+    canonical_json,
+    chat_completion_usage,
+    content_text,
+    maybe_json,
+    split_model,
+    to_float,
+    to_int,
+    utc_iso,
+)
+from logviz_assets.formats.ids import file_run_id, run_record_id, tidied
+from logviz_assets.formats.json_input import first_array_element
 from logviz_assets.record import Record
 
 NAME = "openhands"
@@ -74,15 +65,6 @@ _EVENT_SHAPE = re.compile(r'"(?:action|observation)"\s*:\s*"[a-z_]+"')
 _SOURCE = re.compile(r'"source"\s*:\s*"(?:agent|user|environment)"')
 
 
-def _split_model(name: Any) -> tuple[str | None, str | None]:
-    if not isinstance(name, str) or not name:
-        return None, None
-    if "/" in name:
-        provider, model = name.split("/", 1)
-        return model, provider
-    return name, None
-
-
 def is_event(value: Any) -> bool:
     """An OpenHands event: an id and an action or observation, and no chat `role`."""
     return (
@@ -113,17 +95,12 @@ class OpenHands(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        value, problem = load_json_document(data, ctx, NAME)
-        if problem:
-            yield problem
+        value = yield from typed_document(data, ctx, NAME, list, "a JSON array of OpenHands events")
+        if value is None:
             return
-        if not isinstance(value, list):
-            yield reject(ctx, None, f"expected a JSON array of OpenHands events, got {type(value).__name__}", NAME)
-            return
-        try:
-            yield from tidied(_records(value, ctx))
-        except (KeyError, TypeError, ValueError, AttributeError, OverflowError, OSError) as err:
-            yield reject(ctx, None, f"unexpected event shape: {type(err).__name__}: {err}", NAME)
+        yield from guarded(
+            lambda: tidied(_records(value, ctx)), ctx, None, NAME, "unexpected event shape", errors=DOCUMENT_ERRORS
+        )
 
 
 def _model_response(event: dict[str, Any]) -> dict[str, Any]:
@@ -131,20 +108,6 @@ def _model_response(event: dict[str, Any]) -> dict[str, Any]:
     if isinstance(meta, dict) and isinstance(meta.get("model_response"), dict):
         return meta["model_response"]
     return {}
-
-
-def _usage(response: dict[str, Any]) -> dict[str, Any]:
-    usage = response.get("usage") if isinstance(response.get("usage"), dict) else {}
-    details = usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else {}
-    cache_read = to_int(usage.get("cache_read_input_tokens"))
-    if cache_read is None:
-        cache_read = to_int(details.get("cached_tokens"))
-    return {
-        "tokens_in": to_int(usage.get("prompt_tokens")),
-        "tokens_out": to_int(usage.get("completion_tokens")),
-        "tokens_cache_read": cache_read,
-        "tokens_cache_write": to_int(usage.get("cache_creation_input_tokens")),
-    }
 
 
 def _model_arguments(event: dict[str, Any], response: dict[str, Any]) -> Any:
@@ -175,159 +138,177 @@ def _id(value: Any) -> str | int | None:
     return value
 
 
-def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
-    run_id = f"{NAME}:{hashlib.sha1(ctx.source_file.encode()).hexdigest()[:16]}"
-    run_parent = f"{run_id}:run"
-    base = {"run_id": run_id, "source_format": NAME, "source_file": ctx.source_file, "source_line": None}
+def _thought(value: Any) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
 
+
+def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
+    """Rejects for what is not an event as they are found; the run and its steps once all events are read."""
+    trajectory = _Trajectory(ctx)
     valid: list[dict[str, Any]] = []
     for index, event in enumerate(events):
         if is_event(event):
             valid.append(event)
         else:
-            yield reject(
-                ctx,
-                None,
-                f"element {index} is not an OpenHands event (no id/action/observation)",
-                NAME,
-                canonical_json(event),
-            )
-    answers: dict[Any, dict[str, Any]] = {}
+            reason = f"element {index} is not an OpenHands event (no id/action/observation)"
+            yield reject(ctx, None, reason, NAME, canonical_json(event))
     for event in valid:
         cause = _id(event.get("cause"))
         if "observation" in event and cause is not None:
-            answers.setdefault(cause, event)
-
-    steps: list[Record] = []
-    calls: dict[Any, Record] = {}  # action event id -> its tool call record
-    seen_responses: set[Any] = set()
-    task: str | None = None
-    run_model: tuple[str | None, str | None] = (None, None)
-    last_model: tuple[str | None, str | None] = (None, None)
-    totals: dict[str, Any] = {}
-    used: set[Any] = set()
+            trajectory.answers.setdefault(cause, event)
     for index, event in enumerate(valid):
+        trajectory.take(event, index)
+    yield trajectory.run_record([utc_iso(e.get("timestamp")) for e in valid if e.get("timestamp")])
+    for seq, record in enumerate(trajectory.steps):
+        record.seq = seq
+        yield record
+
+
+@dataclass
+class _Action:
+    """An action event and what all its records share."""
+
+    event: dict[str, Any]
+    name: str
+    args: dict[str, Any]
+    source: Any
+    event_id: str | int
+    key: str
+    response: dict[str, Any]
+    common: dict[str, Any]
+
+    @property
+    def role(self) -> str:
+        return "user" if self.source == "user" else "assistant"
+
+
+class _Trajectory:
+    """The run of one trajectory, built event by event."""
+
+    def __init__(self, ctx: FileContext) -> None:
+        self.run_id = file_run_id(NAME, ctx.source_file)
+        self.run_parent = run_record_id(self.run_id)
+        self.base = {"run_id": self.run_id, "source_format": NAME, "source_file": ctx.source_file, "source_line": None}
+        self.answers: dict[Any, dict[str, Any]] = {}  # action event id -> the observation answering it
+        self.steps: list[Record] = []
+        self.calls: dict[Any, Record] = {}  # action event id -> its tool call record
+        self.seen_responses: set[Any] = set()
+        self.task: str | None = None
+        self.run_model: tuple[str | None, str | None] = (None, None)
+        self.last_model: tuple[str | None, str | None] = (None, None)
+        self.totals: dict[str, Any] = {}
+        self.used: set[Any] = set()
+
+    def take(self, event: dict[str, Any], index: int) -> None:
         event_id = _id(event["id"])
-        if event_id is None or str(event_id) in used:
+        if event_id is None or str(event_id) in self.used:
             event_id = f"e{index}"  # a missing or repeated id: name the event by its position
-        used.add(str(event_id))
-        key = f"{run_id}:{event_id}"
+        self.used.add(str(event_id))
+        key = f"{self.run_id}:{event_id}"
         ts = utc_iso(event.get("timestamp"))
         metrics = event.get("llm_metrics")
         if isinstance(metrics, dict):
-            totals = metrics
+            self.totals = metrics
         if "action" in event:
-            action = event["action"] if isinstance(event["action"], str) else str(event["action"])
-            args = event.get("args") if isinstance(event.get("args"), dict) else {}
-            source = event.get("source")
-            if action in _SKIP_ACTIONS:
-                continue
-            response = _model_response(event)
-            model, provider = _split_model(response.get("model"))
-            if model:
-                last_model = (model, provider)
-                if run_model[0] is None:
-                    run_model = (model, provider)
-            elif source == "agent":
-                # An agent's reply without metadata came from the model its tool calls used.
-                model, provider = last_model
-            common = {"model": model, "provider": provider, "ts_start": ts, **base}
-            produced: list[Record] = []
-            thought = args.get("thought")
-            if action == "message":
-                text = content_text(args.get("content")) or event.get("message") or ""
-                role = "user" if source == "user" else "assistant"
-                if role == "user" and task is None:
-                    task = text
-                if text:
-                    produced.append(
-                        Record(record_id=key, kind="message", role=role, text=text, parent_id=run_parent, **common)
-                    )
-            elif action == "think":
-                if isinstance(thought, str) and thought.strip():
-                    produced.append(
-                        Record(
-                            record_id=key,
-                            kind="reasoning",
-                            role="assistant",
-                            text=thought,
-                            parent_id=run_parent,
-                            **common,
-                        )
-                    )
-            elif action in ("finish", "reject"):
-                if isinstance(thought, str) and thought.strip():
-                    produced.append(
-                        Record(
-                            record_id=f"{key}:thought",
-                            kind="reasoning",
-                            role="assistant",
-                            text=thought,
-                            parent_id=run_parent,
-                            **common,
-                        )
-                    )
-                outputs = args.get("outputs") if isinstance(args.get("outputs"), dict) else {}
-                final = (
-                    args.get("final_thought")
-                    or args.get("message")
-                    or outputs.get("content")
-                    or (event.get("message") if action == "reject" else None)
-                )
-                if isinstance(final, str) and final.strip():
-                    produced.append(
-                        Record(
-                            record_id=key, kind="message", role="assistant", text=final, parent_id=run_parent, **common
-                        )
-                    )
-            else:
-                role = "user" if source == "user" else "assistant"
-                if isinstance(thought, str) and thought.strip():
-                    produced.append(
-                        Record(
-                            record_id=f"{key}:thought",
-                            kind="reasoning",
-                            role=role,
-                            text=thought,
-                            parent_id=run_parent,
-                            **common,
-                        )
-                    )
-                meta = event.get("tool_call_metadata") if isinstance(event.get("tool_call_metadata"), dict) else {}
-                arguments = _model_arguments(event, response)
-                if arguments is None:
-                    arguments = {k: v for k, v in args.items() if k not in _ARG_NOISE}
-                answer = answers.get(event_id)
-                call = Record(
-                    record_id=key,
-                    kind="tool_call",
-                    role=role,
-                    tool_name=meta.get("function_name") or action,
-                    tool_call_id=str(meta.get("tool_call_id") or event_id),
-                    tool_args=canonical_json(arguments),
-                    parent_id=run_parent,
-                    ts_end=utc_iso(answer.get("timestamp")) if answer else None,
-                    **common,
-                )
-                calls[event_id] = call
-                produced.append(call)
-            response_id = _id(response.get("id"))
-            if produced and response and response_id not in seen_responses:
-                if response_id is not None:
-                    seen_responses.add(response_id)
-                for field, value in _usage(response).items():
-                    setattr(produced[0], field, value)
-            steps.extend(produced)
-            continue
+            self._action(event, event_id, key, ts)
+        else:
+            self._observation(event, key, ts)
 
+    def _action(self, event: dict[str, Any], event_id: str | int, key: str, ts: str | None) -> None:
+        name = event["action"] if isinstance(event["action"], str) else str(event["action"])
+        args = event.get("args") if isinstance(event.get("args"), dict) else {}
+        source = event.get("source")
+        if name in _SKIP_ACTIONS:
+            return
+        response = _model_response(event)
+        model, provider = split_model(response.get("model"))
+        if model:
+            self.last_model = (model, provider)
+            if self.run_model[0] is None:
+                self.run_model = (model, provider)
+        elif source == "agent":
+            # An agent's reply without metadata came from the model its tool calls used.
+            model, provider = self.last_model
+        common = {"model": model, "provider": provider, "ts_start": ts, **self.base}
+        action = _Action(event, name, args, source, event_id, key, response, common)
+        produced = _ACTIONS.get(name, _Trajectory._tool_call)(self, action)
+        response_id = _id(response.get("id"))
+        if produced and response and response_id not in self.seen_responses:
+            if response_id is not None:
+                self.seen_responses.add(response_id)
+            for field, value in chat_completion_usage(response).items():
+                setattr(produced[0], field, value)
+        self.steps.extend(produced)
+
+    def _step(self, record_id: str, kind: str, role: str, text: Any, common: dict[str, Any], **fields: Any) -> Record:
+        """A step under the run record."""
+        return Record(
+            record_id=record_id, kind=kind, role=role, text=text, parent_id=self.run_parent, **common, **fields
+        )
+
+    def _message(self, a: _Action) -> list[Record]:
+        text = content_text(a.args.get("content")) or a.event.get("message") or ""
+        if a.role == "user" and self.task is None:
+            self.task = text
+        return [self._step(a.key, "message", a.role, text, a.common)] if text else []
+
+    def _think(self, a: _Action) -> list[Record]:
+        thought = _thought(a.args.get("thought"))
+        return [self._step(a.key, "reasoning", "assistant", thought, a.common)] if thought else []
+
+    def _finish(self, a: _Action) -> list[Record]:
+        """Its thought, then its final text (`reject` may only have a message)."""
+        produced = []
+        thought = _thought(a.args.get("thought"))
+        if thought:
+            produced.append(self._step(f"{a.key}:thought", "reasoning", "assistant", thought, a.common))
+        outputs = a.args.get("outputs") if isinstance(a.args.get("outputs"), dict) else {}
+        final = (
+            a.args.get("final_thought")
+            or a.args.get("message")
+            or outputs.get("content")
+            or (a.event.get("message") if a.name == "reject" else None)
+        )
+        if isinstance(final, str) and final.strip():
+            produced.append(self._step(a.key, "message", "assistant", final, a.common))
+        return produced
+
+    def _tool_call(self, a: _Action) -> list[Record]:
+        """Any other action: the thought beside it, and the action as a tool call."""
+        produced = []
+        thought = _thought(a.args.get("thought"))
+        if thought:
+            produced.append(self._step(f"{a.key}:thought", "reasoning", a.role, thought, a.common))
+        meta = a.event.get("tool_call_metadata") if isinstance(a.event.get("tool_call_metadata"), dict) else {}
+        arguments = _model_arguments(a.event, a.response)
+        if arguments is None:
+            arguments = {k: v for k, v in a.args.items() if k not in _ARG_NOISE}
+        answer = self.answers.get(a.event_id)
+        call = Record(
+            record_id=a.key,
+            kind="tool_call",
+            role=a.role,
+            tool_name=meta.get("function_name") or a.name,
+            tool_call_id=str(meta.get("tool_call_id") or a.event_id),
+            tool_args=canonical_json(arguments),
+            parent_id=self.run_parent,
+            ts_end=utc_iso(answer.get("timestamp")) if answer else None,
+            **a.common,
+        )
+        self.calls[a.event_id] = call
+        produced.append(call)
+        return produced
+
+    def _observation(self, event: dict[str, Any], key: str, ts: str | None) -> None:
+        """The result of the tool call it answers, or, for an error answering none, a system message."""
         observation = event.get("observation")
         if not isinstance(observation, str) or observation in _SKIP_OBSERVATIONS:
-            continue
+            return
         cause = _id(event.get("cause"))
         text = content_text(event.get("content")) or event.get("message") or ""
-        if cause in calls:
-            call = calls[cause]
-            steps.append(
+        if cause in self.calls:
+            call = self.calls[cause]
+            self.steps.append(
                 Record(
                     record_id=key,
                     kind="tool_result",
@@ -338,41 +319,36 @@ def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
                     is_error=_is_error(event),
                     parent_id=call.record_id,
                     ts_start=ts,
-                    **base,
+                    **self.base,
                 )
             )
         elif observation == "error":
-            steps.append(
-                Record(
-                    record_id=key,
-                    kind="message",
-                    role="system",
-                    text=text,
-                    is_error=True,
-                    parent_id=run_parent,
-                    ts_start=ts,
-                    **base,
-                )
-            )
+            self.steps.append(self._step(key, "message", "system", text, {"ts_start": ts, **self.base}, is_error=True))
 
-    stamps = [utc_iso(e.get("timestamp")) for e in valid if e.get("timestamp")]
-    usage = totals.get("accumulated_token_usage") if isinstance(totals.get("accumulated_token_usage"), dict) else {}
-    yield Record(
-        record_id=run_parent,
-        kind="run",
-        seq=-1,
-        text=task,
-        model=run_model[0],
-        provider=run_model[1],
-        ts_start=stamps[0] if stamps else None,
-        ts_end=stamps[-1] if stamps else None,
-        tokens_in=to_int(usage.get("prompt_tokens")),
-        tokens_out=to_int(usage.get("completion_tokens")),
-        tokens_cache_read=to_int(usage.get("cache_read_tokens")),
-        tokens_cache_write=to_int(usage.get("cache_write_tokens")),
-        cost_usd=to_float(totals.get("accumulated_cost")),
-        **base,
-    )
-    for seq, record in enumerate(steps):
-        record.seq = seq
-        yield record
+    def run_record(self, stamps: list[str | None]) -> Record:
+        usage = self.totals.get("accumulated_token_usage")
+        usage = usage if isinstance(usage, dict) else {}
+        return Record(
+            record_id=self.run_parent,
+            kind="run",
+            seq=-1,
+            text=self.task,
+            model=self.run_model[0],
+            provider=self.run_model[1],
+            ts_start=stamps[0] if stamps else None,
+            ts_end=stamps[-1] if stamps else None,
+            tokens_in=to_int(usage.get("prompt_tokens")),
+            tokens_out=to_int(usage.get("completion_tokens")),
+            tokens_cache_read=to_int(usage.get("cache_read_tokens")),
+            tokens_cache_write=to_int(usage.get("cache_write_tokens")),
+            cost_usd=to_float(self.totals.get("accumulated_cost")),
+            **self.base,
+        )
+
+
+_ACTIONS: dict[str, Callable[[_Trajectory, _Action], list[Record]]] = {
+    "message": _Trajectory._message,
+    "think": _Trajectory._think,
+    "finish": _Trajectory._finish,
+    "reject": _Trajectory._finish,
+}

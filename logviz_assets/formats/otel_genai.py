@@ -1,50 +1,23 @@
-"""OpenTelemetry traces of GenAI apps, as JSON files: spans that follow the GenAI
-semantic conventions (`gen_ai.*`), their older forms, or OpenInference (`llm.*`).
+"""OpenTelemetry traces of GenAI apps as JSON: OTLP/JSON requests (a document or one a line) and SDK span dumps.
 
-Three wrappers are read, all by `OtelGenAI`:
-
-- OTLP/JSON export requests, `{"resourceSpans": [{"resource", "scopeSpans": [{"spans"}]}]}`,
-  with attributes as `[{"key", "value": {"stringValue" | "intValue" | ...}}]`: one
-  document, or one request a line as the OpenTelemetry Collector's `file` exporter
-  writes them (wherever its `path` points, e.g. `/var/log/otel/traces.jsonl`);
-- span lists as SDKs dump them: a JSON array of spans with plain dict `attributes`
-  (Python's `span.to_json()`, JavaScript's console exporter), one span a line, or an
-  object with a `spans` array (any-agent's `AgentTrace`, whose 128-bit ids are JSON
-  integers: kept exactly, as decimal strings);
-- the same objects pretty-printed one after another (console exporter output).
-
-One run per trace id. invoke_agent spans give the run record (a nested agent is a child
-run, `is_subagent`); chat spans an `llm_call` (text: the last output message, or a
-summary of its tool calls); execute_tool spans a `tool_call` + `tool_result` pair.
-`parent_id` follows the span parent to the nearest span that gave a record; times
-come from start/end (nanoseconds or ISO), errors from span status (and `error.type`,
-exception events). See `genai_spans` for the attribute vocabulary.
-
-The file is read whole, also as JSON Lines: spans of one trace are spread over many
-lines, children before parents, so runs can only be put together once all are read.
-Skipped: spans that are not agent, LLM or tool steps (HTTP, chains, retrievers,
-embeddings), span links, metrics and logs.
+Spans become `Span`s for `genai_spans`, their attributes read by `span_conventions`.
+Which shapes are read and what each span becomes: docs/formats.md,
+"OpenTelemetry GenAI spans (`otel-genai`)".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, decode_utf8, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
 from logviz_assets.formats.common import canonical_json
-from logviz_assets.formats.genai_spans import (
-    Span,
-    clean_id,
-    iter_json_values,
-    otlp_attributes,
-    sniff_json,
-    span_facts,
-    span_time,
-    status_error,
-    trace_records,
-)
+from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.ids import clean_id
+from logviz_assets.formats.json_input import sniff_json
+from logviz_assets.formats.span_conventions import otlp_attributes, span_facts
+from logviz_assets.formats.span_model import Span, span_time, status_error
 
 NAME = "otel-genai"
 _OTLP_START = re.compile(r'^\s*\{\s*"resource_?[sS]pans"\s*:')
@@ -106,25 +79,12 @@ class OtelGenAI(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
-        text, problem = decode_utf8(data, ctx, NAME)
-        if problem:
-            yield problem
-            return
         spans: list[Span] = []
-        values = 0
-        for line, value, problem in iter_json_values(text):
-            if problem:
-                yield reject(ctx, line, problem, NAME)
-                continue
-            values += 1
-            yield from self._collect(value, line, ctx, spans)
+        values = yield from read_values(data, ctx, NAME, lambda value, line: self._collect(value, line, ctx, spans))
         if values == 1:  # one document: line numbers of its values would mislead
             for span in spans:
                 span.line = None
-        try:
-            yield from trace_records(spans, NAME, ctx.source_file)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            yield reject(ctx, None, f"could not assemble traces: {type(err).__name__}: {err}", NAME)
+        yield from assembled(spans, NAME, ctx)
 
     def _collect(self, value: Any, line: int, ctx: FileContext, spans: list[Span]) -> Iterator[Item]:
         if isinstance(value, dict) and _resource_spans(value) is not None:
@@ -160,17 +120,15 @@ class OtelGenAI(DocumentFormat):
                     yield from self._add(otlp_span, span, project, line, ctx, spans)
 
     def _add(
-        self, build: Any, raw: Any, project: str | None, line: int, ctx: FileContext, spans: list[Span]
+        self,
+        build: Callable[[Any, str | None, int], Span | str],
+        raw: Any,
+        project: str | None,
+        line: int,
+        ctx: FileContext,
+        spans: list[Span],
     ) -> Iterator[Item]:
-        try:
-            span = build(raw, project, line)
-        except (KeyError, TypeError, ValueError, AttributeError) as err:
-            yield reject(ctx, line, f"unexpected span shape: {type(err).__name__}: {err}", NAME, raw)
-            return
-        if isinstance(span, str):
-            yield reject(ctx, line, span, NAME, raw)
-        else:
-            spans.append(span)
+        return add_span(lambda: build(raw, project, line), spans, ctx, line, NAME, raw, "span")
 
 
 def _events(raw: Any) -> list[dict[str, Any]]:
@@ -238,36 +196,20 @@ def sdk_span(raw: Any, project: str | None, line: int) -> Span | str:
     """One span as an SDK serialises it (Python `to_json`, any-agent, JavaScript console exporter)."""
     if not isinstance(raw, dict):
         return "a span is not an object"
-    context = raw.get("context") if isinstance(raw.get("context"), dict) else {}
-    span_context = raw.get("spanContext") if isinstance(raw.get("spanContext"), dict) else {}
-    trace_id = _first(
-        raw.get("traceId"),
-        raw.get("trace_id"),
-        context.get("trace_id"),
-        context.get("traceId"),
-        span_context.get("traceId"),
+    trace_id = _pick(raw, "traceId", "trace_id", "context.trace_id", "context.traceId", "spanContext.traceId")
+    span_id = _pick(raw, "spanId", "span_id", "context.span_id", "context.spanId", "spanContext.spanId", "id")
+    parent_id = _pick(
+        raw,
+        "parentSpanId",
+        "parent_span_id",
+        "parent_id",
+        "parentId",
+        "parent.span_id",
+        "parent.spanId",
+        "parentSpanContext.spanId",
     )
-    span_id = _first(
-        raw.get("spanId"),
-        raw.get("span_id"),
-        context.get("span_id"),
-        context.get("spanId"),
-        span_context.get("spanId"),
-        raw.get("id"),
-    )
-    parent = raw.get("parent") if isinstance(raw.get("parent"), dict) else {}
-    parent_context = raw.get("parentSpanContext") if isinstance(raw.get("parentSpanContext"), dict) else {}
-    parent_id = _first(
-        raw.get("parentSpanId"),
-        raw.get("parent_span_id"),
-        raw.get("parent_id"),
-        raw.get("parentId"),
-        parent.get("span_id"),
-        parent.get("spanId"),
-        parent_context.get("spanId"),
-    )
-    start = _first(raw.get("start_time"), raw.get("startTime"), raw.get("startTimeUnixNano"))
-    end = _first(raw.get("end_time"), raw.get("endTime"), raw.get("endTimeUnixNano"))
+    start = _pick(raw, "start_time", "startTime", "startTimeUnixNano")
+    end = _pick(raw, "end_time", "endTime", "endTimeUnixNano")
     if start is None and isinstance(raw.get("timestamp"), int | float):  # JavaScript: microseconds + duration
         start = raw["timestamp"]
         if isinstance(raw.get("duration"), int | float):
@@ -282,8 +224,16 @@ def sdk_span(raw: Any, project: str | None, line: int) -> Span | str:
     return _finish(trace_id, span_id, parent_id, raw, attributes, start, end, status, project, line)
 
 
-def _first(*values: Any) -> Any:
-    return next((v for v in values if v is not None and v != ""), None)
+def _pick(raw: dict[str, Any], *paths: str) -> Any:
+    """The first of these dotted paths (`context.trace_id`) that holds something; a part that is not an object
+    holds nothing."""
+    for path in paths:
+        value: Any = raw
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None and value != "":
+            return value
+    return None
 
 
 def _micros(value: Any) -> int | None:

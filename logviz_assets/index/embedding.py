@@ -120,23 +120,18 @@ class TextEmbedder:
         model = self.loaded_model
         if self._int8 is not None:
             return self._int8.encode(texts, self.batch_size)
-        if self.precision == "fp32":
-            vectors = model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-            return np.asarray(vectors, dtype=np.float32)
-        # Reduced precision: pool in the model's dtype, normalise in float32.
-        tensor = model.encode(
+        # Reduced precision pools in the model's dtype and is normalised here, in float32.
+        reduced = self.precision != "fp32"
+        encoded = model.encode(
             texts,
             batch_size=self.batch_size,
-            normalize_embeddings=False,
-            convert_to_tensor=True,
+            normalize_embeddings=not reduced,
+            convert_to_numpy=not reduced,
+            convert_to_tensor=reduced,
             show_progress_bar=False,
         )
-        vectors = tensor.float().cpu().numpy()
+        if not reduced:
+            return np.asarray(encoded, dtype=np.float32)
+        vectors = encoded.float().cpu().numpy()
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)

@@ -161,7 +161,7 @@ class Indexer:
         store: RecordStore,
         vectors: VectorTable,
         embedder: TextEmbedder,
-        layouts: projection.LayoutStore,
+        layouts: projection.LayoutStore | None,
         chunk_texts: int = 2048,
         fit_sample_size: int = 50_000,
         random_state: int | None = None,
@@ -173,6 +173,8 @@ class Indexer:
         return embed_missing(self.store, self.vectors, self.embedder, self.chunk_texts, progress)
 
     def place_points(self, full_refit: bool = False, progress: Callable[[str], None] = log.info) -> PlaceReport:
+        if self.layouts is None:
+            raise ValueError("placing points needs the layouts folder")
         return place_points(
             self.store,
             self.vectors,

@@ -41,40 +41,33 @@ class AccessLock:
         self.gate_path = database.with_name(database.name + ".gate")
         self.access_path = database.with_name(database.name + ".access")
 
+    def reading(self, wait_seconds: float) -> contextlib.AbstractContextManager[None]:
+        return self._enter(shared=True, wait_seconds=wait_seconds)
+
+    def writing(self, wait_seconds: float) -> contextlib.AbstractContextManager[None]:
+        return self._enter(shared=False, wait_seconds=wait_seconds)
+
     @contextlib.contextmanager
-    def reading(self, wait_seconds: float) -> Iterator[None]:
+    def _enter(self, shared: bool, wait_seconds: float) -> Iterator[None]:
         if fcntl is None:
             yield
             return
+        mode, purpose = (fcntl.LOCK_SH, "read") if shared else (fcntl.LOCK_EX, "write")
         deadline = time.monotonic() + wait_seconds
-        with _locked(self.gate_path, fcntl.LOCK_SH, deadline, "read"):
-            access = _acquire(self.access_path, fcntl.LOCK_SH, deadline, "read")
+        gate = _acquire(self.gate_path, mode, deadline, purpose)
+        try:
+            access = _acquire(self.access_path, mode, deadline, purpose)
+        except BaseException:
+            _release(gate)
+            raise
+        if shared:  # a reader only passes the gate; a writer keeps it shut until it is done
+            _release(gate)
+            gate = -1
         try:
             yield
         finally:
             _release(access)
-
-    @contextlib.contextmanager
-    def writing(self, wait_seconds: float) -> Iterator[None]:
-        if fcntl is None:
-            yield
-            return
-        deadline = time.monotonic() + wait_seconds
-        with _locked(self.gate_path, fcntl.LOCK_EX, deadline, "write"):
-            access = _acquire(self.access_path, fcntl.LOCK_EX, deadline, "write")
-            try:
-                yield
-            finally:
-                _release(access)
-
-
-@contextlib.contextmanager
-def _locked(path: Path, mode: int, deadline: float, purpose: str) -> Iterator[None]:
-    fd = _acquire(path, mode, deadline, purpose)
-    try:
-        yield
-    finally:
-        _release(fd)
+            _release(gate)
 
 
 def _release(fd: int) -> None:

@@ -1,4 +1,9 @@
-"""Fixtures for the API tests: a store built with the real model, and service logs on failure.
+"""Fixtures for the API tests: a store built with the real model, an app over it, and service logs on failure.
+
+`built_store` is the Claude Code samples minus one project, loaded, embedded and placed by the
+same functions the Dagster assets call, once per session. `client` is the app over it in process
+(FastAPI's TestClient), one per test module; Dagster is not running there: the app is pointed
+at a closed loopback port (`dead_dagster`), which is also how the 503 paths are tested.
 
 Expected numbers come from the Claude Code JSON itself (`tests.helpers.claude_code`) or from
 the DuckDB file read directly (`tests.helpers.store`), never from the API under test.
@@ -11,10 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.main import create_app
+from logviz_assets.settings import Settings
 from tests.helpers.pipeline import BuiltStore, build_store
-from tests.helpers.processes import Services
-from tests.helpers.samples import FUM_PROJECT
+from tests.helpers.processes import Services, free_port
+from tests.helpers.samples import DIALYZER_COMMAND, FUM_PROJECT, ToolCall, find_bash_call
+
+# The shared helpers assert too: have pytest explain their failures as it does in test modules.
+pytest.register_assert_rewrite("tests.helpers.api", "tests.helpers.e2e")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -38,3 +49,28 @@ def built_store(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> 
     home = root / "home"
     build_store(home, sources)
     return BuiltStore(home.resolve(), sources.resolve())
+
+
+@pytest.fixture(scope="session")
+def store(built_store: BuiltStore) -> BuiltStore:
+    """The built store, read-only: a test that writes copies it first."""
+    return built_store
+
+
+@pytest.fixture(scope="session")
+def dead_dagster() -> str:
+    """A loopback URL where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def client(store: BuiltStore, dead_dagster: str) -> Iterator[TestClient]:
+    """The API over the built store, with Dagster unreachable; one for the session (it loads the model)."""
+    app = create_app(Settings(home=store.home, dagster_url=dead_dagster))
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def dialyzer(store: BuiltStore) -> ToolCall:
+    return find_bash_call(store.sources, DIALYZER_COMMAND)

@@ -1,4 +1,4 @@
-"""Claude Code transcripts, checked against counts the test takes from the files itself."""
+"""Claude Code transcripts, checked against counts taken from the files themselves (`tests.helpers.claude_code`)."""
 
 from __future__ import annotations
 
@@ -9,37 +9,8 @@ from pathlib import Path
 import pytest
 
 from logviz_assets.formats.claude_code import ClaudeCode
-from logviz_assets.parsing import read_file
-
-
-def independent_counts(path: Path) -> Counter:
-    """Count what the parser should emit, straight from the JSON, by the documented rules."""
-    counts: Counter = Counter()
-    runs = set()
-    for line in path.read_text().splitlines():
-        event = json.loads(line)
-        if event.get("type") not in ("user", "assistant") or event.get("isMeta"):
-            continue
-        runs.add((event["sessionId"], event.get("agentId")))
-        content = event["message"]["content"]
-        if isinstance(content, str):
-            counts["message"] += 1 if content else 0
-            continue
-        for block in content:
-            kind = {
-                "text": "message",
-                "thinking": "reasoning",
-                "tool_use": "tool_call",
-                "tool_result": "tool_result",
-            }.get(block["type"])
-            if kind == "message" and not block.get("text"):
-                continue
-            if kind == "reasoning" and not block.get("thinking"):
-                continue
-            if kind:
-                counts[kind] += 1
-    counts["run"] = len(runs)
-    return counts
+from logviz_assets.load.file_read import read_file
+from tests.helpers.claude_code import expected_files
 
 
 def claude_files(samples: Path) -> list[Path]:
@@ -53,7 +24,7 @@ def test_every_sample_parses_with_counts_matching_the_file(samples_dir: Path) ->
         result = read_file(path)
         assert result.format_name == "claude-code"
         assert result.rejects == []
-        assert Counter(r.kind for r in result.records) == independent_counts(path), path.name
+        assert Counter(r.kind for r in result.records) == expected_files([path]), path.name
 
 
 def test_tokens_are_counted_once_per_message_id(samples_dir: Path) -> None:
@@ -96,7 +67,7 @@ def test_every_tool_result_carries_its_calls_tool_name(samples_dir: Path) -> Non
         results = [r for r in read_file(path).records if r.kind == "tool_result"]
         assert all(r.tool_name == names[r.tool_call_id] for r in results), path.name
         checked += len(results)
-    assert checked == sum(independent_counts(p)["tool_result"] for p in claude_files(samples_dir)) > 0
+    assert checked == sum(expected_files([p])["tool_result"] for p in claude_files(samples_dir)) > 0
 
 
 def test_subagent_result_names_the_run_it_spawned(samples_dir: Path) -> None:

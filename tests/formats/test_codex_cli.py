@@ -11,8 +11,9 @@ import pytest
 
 from logviz_assets.formats import FORMATS, HEAD_BYTES
 from logviz_assets.formats.codex_cli import CodexCli
-from logviz_assets.parsing import FileRead, read_file
+from logviz_assets.load.file_read import FileRead, read_file
 from logviz_assets.record import ParseState
+from tests.helpers.formats import assert_detects_only_its_folder
 
 SESSION = "019e1625-789d-76c0-80ab-3724b5ddb799"
 
@@ -214,9 +215,7 @@ def test_incremental_read_equals_whole_read(samples_dir: Path, tmp_path: Path) -
 
 def test_detectors_agree_only_on_codex_files(samples_dir: Path) -> None:
     codex = CodexCli()
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
-        head = path.open("rb").read(HEAD_BYTES)
-        assert codex.detect(head, str(path)) == (path.parent.name == "codex-cli"), path
+    assert_detects_only_its_folder(codex, samples_dir, "codex-cli")
     head = rollout(samples_dir).open("rb").read(HEAD_BYTES)
     assert [f.name for f in FORMATS if f.detect(head, "x.jsonl") and f.name != "codex-cli"] == []
     # A first line longer than the head is still recognised by its opening.

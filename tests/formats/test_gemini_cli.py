@@ -9,7 +9,8 @@ from typing import Any
 
 from logviz_assets.formats import FORMATS, HEAD_BYTES
 from logviz_assets.formats.gemini_cli import GeminiCli
-from logviz_assets.parsing import FileRead, read_file
+from logviz_assets.load.file_read import FileRead, read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 SESSION = "37b7abef-713d-4522-85f0-8ff15a4e6d17"
 
@@ -110,9 +111,7 @@ def test_source_lines_point_at_the_message(samples_dir: Path) -> None:
 
 def test_detectors_agree_only_on_gemini_files(samples_dir: Path) -> None:
     gemini = GeminiCli()
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
-        head = path.open("rb").read(HEAD_BYTES)
-        assert gemini.detect(head, str(path)) == (path.parent.name == "gemini-cli"), path
+    assert_detects_only_its_folder(gemini, samples_dir, "gemini-cli")
     head = session_file(samples_dir).open("rb").read(HEAD_BYTES)
     assert [f.name for f in FORMATS if f.detect(head, "x.json") and f.name != "gemini-cli"] == []
 

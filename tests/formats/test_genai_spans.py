@@ -6,18 +6,11 @@ import json
 
 import pytest
 
-from logviz_assets.formats.genai_spans import (
-    AGENT,
-    LLM,
-    TOOL,
-    clean_id,
-    decode,
-    normalize_messages,
-    output_summary,
-    span_facts,
-    span_time,
-    usage_tokens,
-)
+from logviz_assets.formats.common import decode
+from logviz_assets.formats.ids import clean_id
+from logviz_assets.formats.messages import normalize_messages, output_summary, usage_tokens
+from logviz_assets.formats.span_conventions import span_facts
+from logviz_assets.formats.span_model import AGENT, LLM, TOOL, span_time
 
 
 def test_decode_json_in_strings_even_twice() -> None:

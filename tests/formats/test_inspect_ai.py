@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from logviz_assets.formats.inspect_ai import InspectAI, prompt_tokens
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 JSON_LOG = Path("inspect-ai") / "2025-05-12T20-27-36-04-00_browser.json"
 EVAL_LOG = Path("inspect-ai") / "2025-02-11T15-18-04-05-00_popularity_mj7khqpMM4GBCfVQozKgzB.eval"
@@ -52,9 +53,7 @@ def eval_samples(path: Path) -> tuple[dict, list[dict]]:
 
 
 def test_detects_its_samples_and_no_other(samples_dir: Path) -> None:
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix in CANDIDATES):
-        head = path.open("rb").read(64 * 1024)
-        assert InspectAI().detect(head, str(path)) == (path.parent.name == "inspect-ai"), path
+    assert_detects_only_its_folder(InspectAI(), samples_dir, "inspect-ai", CANDIDATES)
 
 
 def test_json_log_counts_and_run(samples_dir: Path) -> None:

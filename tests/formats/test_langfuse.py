@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from logviz_assets.formats.langfuse import Langfuse
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 MICROSOFT = "microsoft-agent-2025-12-17.trace.json"
 OPENAI_AGENTS = "openai-agents-2025-09-30.trace.json"
@@ -73,11 +74,7 @@ def test_samples_parse_with_counts_matching_the_file(samples_dir: Path, name: st
 
 
 def test_detect_says_no_to_every_other_sample(samples_dir: Path) -> None:
-    fmt = Langfuse()
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix != ".md"):
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
-        assert fmt.detect(head, str(path)) == (path.parent.name == "langfuse"), path
+    assert_detects_only_its_folder(Langfuse(), samples_dir, "langfuse")
 
 
 def test_otel_semconv_trace_fields(samples_dir: Path) -> None:

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from logviz_assets.formats.langsmith import LangSmith
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 SAMPLE = "langsmith_js_wrap_openai_default.json"
 
@@ -58,11 +59,7 @@ def test_sample_fields_merge_the_patch(samples_dir: Path) -> None:
 
 
 def test_detect_says_no_to_every_other_sample(samples_dir: Path) -> None:
-    fmt = LangSmith()
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix != ".md"):
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
-        assert fmt.detect(head, str(path)) == (path.parent.name == "langsmith"), path
+    assert_detects_only_its_folder(LangSmith(), samples_dir, "langsmith")
 
 
 ROOT = "11111111-1111-1111-1111-111111111111"

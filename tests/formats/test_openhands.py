@@ -8,7 +8,8 @@ from pathlib import Path
 
 from logviz_assets.formats.openai_messages import OpenAIMessagesDocument
 from logviz_assets.formats.openhands import OpenHands
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 SAMPLE = Path("openhands") / "basic_gui_mode.json"
 CANDIDATES = (".json", ".jsonl", ".traj", ".eval")
@@ -16,9 +17,7 @@ BOOKKEEPING_ACTIONS = {"change_agent_state", "null", "system", "recall", "conden
 
 
 def test_detects_its_sample_and_no_other(samples_dir: Path) -> None:
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix in CANDIDATES):
-        head = path.open("rb").read(64 * 1024)
-        assert OpenHands().detect(head, str(path)) == (path.parent.name == "openhands"), path
+    assert_detects_only_its_folder(OpenHands(), samples_dir, "openhands", CANDIDATES)
 
 
 def test_not_confused_with_an_openai_messages_array(samples_dir: Path) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from logviz_assets.formats.otel_genai import OtelGenAI
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -104,11 +105,7 @@ def test_sample_structure(samples_dir: Path) -> None:
 
 
 def test_detect_says_no_to_every_other_sample(samples_dir: Path) -> None:
-    fmt = OtelGenAI()
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix != ".md"):
-        with path.open("rb") as handle:
-            head = handle.read(64 * 1024)
-        assert fmt.detect(head, str(path)) == (path.parent.name == "otel-genai"), path
+    assert_detects_only_its_folder(OtelGenAI(), samples_dir, "otel-genai")
 
 
 # ---------------------------------------------------------------- synthetic OTLP

@@ -7,16 +7,15 @@ from collections import Counter
 from pathlib import Path
 
 from logviz_assets.formats.swe_agent import SweAgent
-from logviz_assets.parsing import read_file
+from logviz_assets.load.file_read import read_file
+from tests.helpers.formats import assert_detects_only_its_folder
 
 SAMPLE = Path("swe-agent") / "pydicom__pydicom-1458.traj"
 CANDIDATES = (".json", ".jsonl", ".traj", ".eval")
 
 
 def test_detects_its_sample_and_no_other(samples_dir: Path) -> None:
-    for path in sorted(p for p in samples_dir.rglob("*") if p.is_file() and p.suffix in CANDIDATES):
-        head = path.open("rb").read(64 * 1024)
-        assert SweAgent().detect(head, str(path)) == (path.parent.name == "swe-agent"), path
+    assert_detects_only_its_folder(SweAgent(), samples_dir, "swe-agent", CANDIDATES)
 
 
 def test_sample_counts_match_the_trajectory(samples_dir: Path) -> None:

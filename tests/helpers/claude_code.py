@@ -70,3 +70,7 @@ def expected_files(paths: list[Path]) -> Counter:
         runs |= keys
     counts["run"] = len(runs)
     return counts
+
+
+def lines_of(path: Path) -> list[str]:
+    return path.read_text().splitlines(keepends=True)

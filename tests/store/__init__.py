@@ -1,0 +1,1 @@
+"""Tests of logviz_assets/store/."""

@@ -19,6 +19,8 @@ from logviz_assets.index.text import embed_text
 from logviz_assets.load.file_read import read_file
 from logviz_assets.load.source import scan
 
+pytestmark = pytest.mark.model
+
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:

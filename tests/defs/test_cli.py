@@ -17,10 +17,10 @@ import pytest
 from dagster import AssetKey, DagsterInstance, DagsterRunStatus
 
 from logviz_assets.index.vectors import VectorTable
+from logviz_assets.settings import Settings
 from tests.helpers.claude_code import expected_files
+from tests.helpers.processes import REPO_ROOT
 from tests.helpers.store import query
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -28,13 +28,9 @@ class Setup:
     home: Path
     logs: Path
 
-    @property
-    def dagster_home(self) -> Path:
-        return self.home / "dagster"
-
-    @property
-    def db(self) -> Path:
-        return self.home / "records.duckdb"
+    def __post_init__(self) -> None:
+        self.dagster_home = self.home / "dagster"  # where scripts/env.sh puts Dagster's instance
+        self.db = Settings(home=self.home).duckdb_path
 
     def job(self, name: str) -> subprocess.CompletedProcess:
         command = (

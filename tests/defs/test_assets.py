@@ -46,10 +46,6 @@ class World:
     def db(self) -> Path:
         return self.root / "records.duckdb"
 
-    @property
-    def layouts(self) -> Path:
-        return self.root / "layouts"
-
     def vectors(self) -> VectorTable:
         return VectorTable(str(self.root / "vectors"))
 
@@ -269,7 +265,7 @@ def test_full_refit_keeps_the_points_and_aligns_onto_the_old_map(world: World, g
     new_layout = meta["layout_id"]
     assert new_layout != grown.meta("projection")["layout_id"]
     assert {(p[2], p[3]) for p in refit.points_after.values()} == {(new_layout, "refit")}
-    assert sorted(p.name for p in world.layouts.iterdir()) == [f"{new_layout}.json", f"{new_layout}.pkl"]
+    assert sorted(p.name for p in (world.root / "layouts").iterdir()) == [f"{new_layout}.json", f"{new_layout}.pkl"]
 
     keys = sorted(grown.points_after)
     old, new = coords(grown.points_after, keys), coords(refit.points_after, keys)

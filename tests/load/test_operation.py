@@ -1,15 +1,13 @@
 """Load on real Claude Code sessions: a real DuckDB file, temporary copies of the shared samples.
 
-Expected counts come from the JSON itself, by the rules in the docstring of
-`logviz_assets/formats/claude_code.py`, never from a run of the loader.
+Expected counts come from the JSON itself (`tests.helpers.claude_code`), never from a run of
+the loader.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 
 from logviz_assets.index.text import embed_text, text_hash
 from logviz_assets.store import loads
-from tests.helpers.claude_code import expected, expected_files, line_expectation
+from tests.helpers.claude_code import expected, expected_files, line_expectation, lines_of
 from tests.helpers.store import dump, kinds, load, query, total
 
 BLOCK_KINDS = {"text": "message", "thinking": "reasoning", "tool_use": "tool_call", "tool_result": "tool_result"}
@@ -27,26 +25,6 @@ SUBAGENT_PAIRS = [
     (f"{FUM}.jsonl", f"{FUM}/subagents/agent-a7be2f0.jsonl"),
     (f"{DOV}.jsonl", f"{DOV}/subagents/agent-a2898e3.jsonl"),
 ]
-
-
-def lines_of(path: Path) -> list[str]:
-    return path.read_text().splitlines(keepends=True)
-
-
-# --- fixtures ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def logs(tmp_path: Path, samples_dir: Path) -> Path:
-    """A private copy of the Claude Code samples that tests may grow, rewrite and delete."""
-    target = tmp_path / "logs"
-    shutil.copytree(samples_dir / "claude-code", target)
-    return target
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "records.duckdb"
 
 
 # --- tests ------------------------------------------------------------------------------------
@@ -411,83 +389,3 @@ def test_load_after_a_crash_converges_on_a_clean_load(
     runs = "SELECT record_id, parent_id, text, text_hash, ts_start, ts_end FROM records WHERE kind = 'run' ORDER BY 1"
     assert query(crashed, runs) == query(clean, runs)
     assert after == fresh
-
-
-def test_parallel_load_writes_what_a_serial_load_writes(tmp_path: Path, samples_dir: Path) -> None:
-    # Every format's samples, read by two worker processes (the size threshold lowered to 0).
-    serial, parallel = tmp_path / "serial.duckdb", tmp_path / "parallel.duckdb"
-    one = load(samples_dir, serial, workers=1)
-    two = load(samples_dir, parallel, workers=2, parallel_min_bytes=0)
-
-    assert one.files_read == two.files_read > 10 and one.records_added == two.records_added > 1000
-    assert one.formats == two.formats
-    assert dump(serial) == dump(parallel)
-
-
-def test_parallel_load_of_grown_files_resumes_where_the_last_read_stopped(tmp_path: Path, samples_dir: Path) -> None:
-    logs = tmp_path / "logs"
-    shutil.copytree(samples_dir / "claude-code", logs, ignore=shutil.ignore_patterns("agent-aac57f5.jsonl"))
-    donor = lines_of(samples_dir / "claude-code" / "agent-aac57f5.jsonl")
-    targets = [logs / "tool_heavy.jsonl", logs / f"{FUM}.jsonl"]
-    cut = {t: lines_of(t) for t in targets}
-    for target, lines in cut.items():
-        target.write_text("".join(lines[: len(lines) // 2]))
-    db = tmp_path / "records.duckdb"
-    load(logs, db, workers=2, parallel_min_bytes=0)
-
-    for target, lines in cut.items():
-        target.write_text("".join(lines))
-    (logs / "donor.jsonl").write_text("".join(donor))
-    report = load(logs, db, workers=2, parallel_min_bytes=0)
-
-    assert report.plan["grown"] == 2 and report.plan["new"] == 1 and report.files_read == 3
-    want = expected_files(sorted(logs.rglob("*.jsonl")))
-    assert kinds(db) == want
-    assert query(db, "SELECT count(*) = count(DISTINCT record_id) FROM records")[0][0]
-
-
-def test_rejects_found_by_worker_processes_are_written(logs: Path, tmp_path: Path) -> None:
-    with (logs / "tool_heavy.jsonl").open("a") as handle:
-        handle.write('{"type": "assistant", "message": {"content": [\n')
-    (logs / "notes.jsonl").write_text("just some notes\n")
-    serial, parallel = tmp_path / "serial.duckdb", tmp_path / "parallel.duckdb"
-    load(logs, serial, workers=1)
-    report = load(logs, parallel, workers=2, parallel_min_bytes=0)
-
-    rejects = query(parallel, "SELECT source_file, source_line FROM rejects ORDER BY 1")
-    assert rejects == [
-        (str(logs / "notes.jsonl"), None),
-        (str(logs / "tool_heavy.jsonl"), len(lines_of(logs / "tool_heavy.jsonl"))),
-    ]
-    assert report.rejects == 2
-    assert dump(serial) == dump(parallel)
-
-
-FROM_STDIN = """
-import sys
-from pathlib import Path
-from logviz_assets.load.operation import load
-from logviz_assets.load.source import DataSource
-from logviz_assets.store import RecordStore
-
-store = RecordStore(Path(sys.argv[2]))
-report = load(DataSource([sys.argv[1]]), store, progress=print, workers=2, parallel_min_bytes=0)
-print("records added", report.records_added)
-"""
-
-
-def test_a_load_whose_workers_cannot_start_reads_the_files_itself(logs: Path, tmp_path: Path) -> None:
-    # A script piped to python cannot be imported again by spawned workers, so the pool breaks.
-    db, serial = tmp_path / "stdin.duckdb", tmp_path / "serial.duckdb"
-    out = subprocess.run(
-        [sys.executable, "-", str(logs), str(db)],
-        input=FROM_STDIN,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "worker processes failed" in out.stderr
-    load(logs, serial, workers=1)
-    assert dump(db) == dump(serial)

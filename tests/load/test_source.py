@@ -17,8 +17,8 @@ import pytest
 
 from logviz_assets.load import source as sources
 from logviz_assets.load.source import HEAD_CHECK_BYTES, FoundFile, KnownFile, classify, fingerprint, scan
+from tests.helpers.processes import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 LINE = b'{"type":"user","sessionId":"s1","message":{"role":"user","content":"hello"}}\n'
 
 

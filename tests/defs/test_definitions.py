@@ -11,8 +11,8 @@ import pytest
 from dagster import AssetKey, Backoff, DagsterInstance, DefaultSensorStatus
 
 from logviz_assets.defs.definitions import defs
+from tests.helpers.processes import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DAGSTER = REPO_ROOT / ".venv" / "bin" / "dagster"
 
 

@@ -1,0 +1,187 @@
+"""Helpers for tests/api/test_e2e.py: the running stack, its setup flow (health, Load, Index), and GETs.
+
+`Stack` holds the running services and the answers of the setup flow; `run_flow` waits for every
+part to be healthy, then Loads and Indexes through the API while reading the map.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from logviz_assets.run_status import IN_FLIGHT_STATUSES, TERMINAL_STATUSES
+from tests.helpers.processes import BIN, Services, wait_for
+from tests.helpers.samples import DOV_SESSION_ID
+
+IN_FLIGHT = set(IN_FLIGHT_STATUSES)
+STARTUP_SECONDS = 300
+JOB_SECONDS = 300
+READS = [
+    ("/points", {}),
+    ("/stats", {}),
+    ("/search", {"q": "mix test", "mode": "text"}),
+    ("/search", {"q": "mix test", "mode": "semantic"}),
+    ("/search", {"q": "mix test", "mode": "hybrid"}),
+    (f"/runs/{DOV_SESSION_ID}/trajectory", {}),
+]
+
+
+@dataclass
+class Stack:
+    """The running services, where their data lies, and what the setup flow got back."""
+
+    services: Services
+    root: Path
+    home: Path
+    sources: Path
+    dagster_url: str
+    api: httpx.Client
+    secured: httpx.Client
+    initial_files: list[Path] = field(default_factory=list)
+    health: dict[str, Any] = field(default_factory=dict)
+    load_response: tuple[int, dict[str, Any]] = (0, {})
+    load_run: dict[str, Any] = field(default_factory=dict)
+    index_responses: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    index_run: dict[str, Any] = field(default_factory=dict)
+    reads_during_index: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def db(self) -> Path:
+        return self.home / "records.duckdb"
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        response = httpx.post(f"{self.dagster_url}/graphql", json={"query": query, "variables": variables or {}})
+        response.raise_for_status()
+        body = response.json()
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    def wait_job(
+        self,
+        run_id: str,
+        client: httpx.Client | None = None,
+        timeout: float = JOB_SECONDS,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> dict:
+        """GET /jobs/{run_id} until the run ends (calling `meanwhile` between polls); fail unless it succeeded."""
+        client = client or self.api
+
+        def finished() -> dict | None:
+            self.services.check_alive()
+            if meanwhile is not None:
+                meanwhile()
+            response = client.get(f"/jobs/{run_id}")
+            assert response.status_code == 200, response.text
+            body = response.json()
+            return body if body["status"] in TERMINAL_STATUSES else None
+
+        run = wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)
+        assert run["status"] == "SUCCESS", f"run {run_id} ended {run['status']}\n{compute_logs(self.home)}"
+        return run
+
+    def load_runs(self) -> dict[str, dict[str, str | None]]:
+        """Every `load` run Dagster knows: run id → status and `logviz/trigger` tag."""
+        query = """
+        query($filter: RunsFilter!) {
+          runsOrError(filter: $filter) { ... on Runs { results { runId status tags { key value } } } }
+        }
+        """
+        results = self.graphql(query, {"filter": {"pipelineName": "load"}})["runsOrError"]["results"]
+        return {
+            run["runId"]: {
+                "status": run["status"],
+                "trigger": next((t["value"] for t in run["tags"] if t["key"] == "logviz/trigger"), None),
+            }
+            for run in results
+        }
+
+    def wait_in_flight_loads(self) -> None:
+        """Let any queued or running load end, so counts taken next are settled."""
+        query = """
+        query($filter: RunsFilter!) { runsOrError(filter: $filter) { ... on Runs { results { runId } } } }
+        """
+        variables = {"filter": {"pipelineName": "load", "statuses": sorted(IN_FLIGHT)}}
+        for run in self.graphql(query, variables)["runsOrError"]["results"]:
+            self.wait_job(run["runId"])
+
+
+def compute_logs(home: Path, files: int = 4, lines: int = 40) -> str:
+    """The tails of the newest Dagster compute logs (a failed run's traceback lands there)."""
+    logs = sorted((home / "dagster" / "storage").rglob("*.err"), key=lambda p: p.stat().st_mtime)[-files:]
+    parts = []
+    for log in logs:
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        parts.append(f"----- {log} -----\n" + "\n".join(text))
+    return "\n".join(parts)
+
+
+def api_env(home: Path, sources: Path, dagster_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOGVIZ_", "DAGSTER_"))}
+    env.update(
+        LOGVIZ_HOME=str(home),
+        DAGSTER_HOME=str(home / "dagster"),
+        LOGVIZ_SOURCES=str(sources),
+        LOGVIZ_DAGSTER_URL=dagster_url,
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+        TRANSFORMERS_OFFLINE="1",
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+def run_flow(stack: Stack) -> None:
+    """Wait until every part is healthy, then Load and Index through the API."""
+
+    def healthy() -> dict | None:
+        stack.services.check_alive()
+        response = stack.api.get("/health")
+        return response.json() if response.status_code == 200 else None
+
+    started = time.monotonic()
+    stack.health = wait_for(healthy, STARTUP_SECONDS, "GET /health to report every part ok", interval=1.0)
+    print(f"healthy after {time.monotonic() - started:.0f}s", flush=True)
+
+    response = stack.api.post("/load")
+    stack.load_response = (response.status_code, response.json())
+    assert response.status_code == 202, response.text
+    stack.load_run = stack.wait_job(response.json()["run_id"])
+    stack.wait_in_flight_loads()  # the sensor may have asked for one more
+    print(f"loaded after {time.monotonic() - started:.0f}s", flush=True)
+
+    for _ in range(2):
+        response = stack.api.post("/index")
+        stack.index_responses.append((response.status_code, response.json()))
+        assert response.status_code == 202, response.text
+
+    last_read = [0.0]
+
+    def read_the_map() -> None:  # while the index run writes vectors and points; every few seconds
+        if time.monotonic() - last_read[0] < 4:
+            return
+        last_read[0] = time.monotonic()
+        for url, params in READS:
+            response = stack.api.get(url, params=params)
+            detail = "" if response.status_code == 200 else response.text[:500]
+            stack.reads_during_index.append((f"{url} {params}", response.status_code, detail))
+
+    stack.index_run = stack.wait_job(stack.index_responses[0][1]["run_id"], meanwhile=read_the_map)
+    print(f"indexed after {time.monotonic() - started:.0f}s", flush=True)
+
+
+def get_ok(client: httpx.Client, url: str, **params: object) -> dict:
+    response = client.get(url, params=params)
+    assert response.status_code == 200, f"GET {url}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def points(client: httpx.Client, **params: object) -> list[dict]:
+    body = get_ok(client, "/points", **params)
+    assert body["count"] == len(body["points"])
+    return body["points"]

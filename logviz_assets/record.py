@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Kind = Literal["run", "message", "reasoning", "tool_call", "tool_result", "llm_call"]
-KINDS: tuple[str, ...] = ("run", "message", "reasoning", "tool_call", "tool_result", "llm_call")
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 @dataclass
@@ -51,6 +51,9 @@ class Record:
     source_file: str | None = None
     source_line: int | None = None
     raw: str | None = None
+    # The full length in characters of a text or tool arguments cut to `limits.MAX_TEXT_CHARS`.
+    text_cut_from: int | None = None
+    tool_args_cut_from: int | None = None
 
 
 RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record))

@@ -11,6 +11,10 @@ Two kinds of log file exist in the wild:
 
 Malformed input never raises out of a parser: it becomes a `Reject` with file, line
 and reason, and the records around it still load.
+
+Every line is accounted for: a JSONL parser turns each line into records, a `Reject`, or a
+`Skip` that names the kind of bookkeeping line it passed over on purpose. A line that gives
+none of these becomes a reject, so a line of an unexpected shape can never vanish silently.
 """
 
 from __future__ import annotations
@@ -27,10 +31,20 @@ from logviz_assets.formats.common import canonical_json
 from logviz_assets.formats.json_input import decode_line, line_text
 from logviz_assets.record import Record, Reject
 
-Item = Record | Reject
 
-# What a builder raises when a value has a shape it did not expect.
-SHAPE_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError)
+@dataclass(frozen=True)
+class Skip:
+    """A line passed over on purpose, and what kind of line it was (counted, never stored)."""
+
+    line: int | None
+    kind: str
+
+
+Item = Record | Reject | Skip
+
+# What a builder raises when a value has a shape it did not expect (a value nested deeper than
+# Python's recursion limit included: it costs its line, not the rest of the file).
+SHAPE_ERRORS: tuple[type[Exception], ...] = (KeyError, TypeError, ValueError, AttributeError, RecursionError)
 # Whole documents also meet numbers too large for a timestamp.
 DOCUMENT_ERRORS: tuple[type[Exception], ...] = (*SHAPE_ERRORS, OverflowError, OSError)
 
@@ -69,6 +83,7 @@ class JsonlFormat(LogFormat):
         for line_no, raw in lines:
             stripped = raw.strip()
             if not stripped:
+                yield Skip(line_no, "blank line")
                 continue
             if (
                 self.useful_line is not None
@@ -76,19 +91,29 @@ class JsonlFormat(LogFormat):
                 and stripped[-1:] == b"}"
                 and not self.useful_line.search(stripped)
             ):
+                yield Skip(line_no, skipped_kind(stripped))
                 continue
             event = object_line(stripped, raw, line_no, ctx, self.name)
             if isinstance(event, Reject):
                 yield event
                 continue
-            yield from guarded(
+            gave_nothing = True
+            for item in guarded(
                 partial(self.parse_event, event, line_no, ctx, state),
                 ctx,
                 line_no,
                 self.name,
                 "unexpected event shape",
                 line_text(raw),
-            )
+            ):
+                gave_nothing = False
+                yield item
+            if gave_nothing:
+                kind = event.get("type")
+                what = f"an event of type {kind!r}" if isinstance(kind, str) else "an event without a type"
+                yield reject(
+                    ctx, line_no, f"nothing to show from {what}: not a shape this parser knows", self.name, event
+                )
 
     @abstractmethod
     def parse_event(
@@ -105,12 +130,21 @@ class DocumentFormat(LogFormat):
         """Records and rejects for the whole file."""
 
 
+_TYPE_FIELD = re.compile(rb'"type"\s*:\s*"([^"\\]{1,64})"')
+
+
+def skipped_kind(line: bytes) -> str:
+    """The `type` a line passed over undecoded declares (its first one), for the count of skipped lines."""
+    found = _TYPE_FIELD.search(line)
+    return found.group(1).decode("utf-8", errors="replace") if found else "line without a type"
+
+
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: Any = None) -> Reject:
     """A reject row; `excerpt` is the offending text, or a decoded value shown as JSON."""
     if excerpt is not None and not isinstance(excerpt, str):
         try:
             excerpt = canonical_json(excerpt)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):  # a value too odd or too deep to show
             excerpt = None
     return Reject(
         source_file=ctx.source_file,
@@ -148,6 +182,8 @@ def object_line(
         return reject(ctx, line_no, f"invalid JSON: {err.msg} at column {err.colno}", fmt, line_text(raw))
     except UnicodeDecodeError as err:
         return reject(ctx, line_no, f"not UTF-8 text: {err.reason}", fmt, line_text(raw))
+    except RecursionError:
+        return reject(ctx, line_no, "JSON nested too deeply to read", fmt, line_text(raw[:500]))
     if not isinstance(value, dict):
         return reject(ctx, line_no, f"expected a JSON object, got {type(value).__name__}", fmt, line_text(raw))
     return value
@@ -170,6 +206,8 @@ def load_json_document(data: bytes, ctx: FileContext, fmt: str) -> tuple[Any, Re
         return json.loads(text), None
     except json.JSONDecodeError as err:
         return None, reject(ctx, err.lineno, f"invalid JSON: {err.msg} at column {err.colno}", fmt)
+    except RecursionError:
+        return None, reject(ctx, None, "JSON nested too deeply to read", fmt)
 
 
 def typed_document(data: bytes, ctx: FileContext, fmt: str, kind: type, expected: str) -> Generator[Reject, None, Any]:

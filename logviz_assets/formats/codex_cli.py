@@ -11,10 +11,17 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import FileContext, Item, JsonlFormat, reject
-from logviz_assets.formats.codex_rollout import fallback_run_id, is_prompt, normalise, reasoning_text, tool_output
+from logviz_assets.formats.base import FileContext, Item, JsonlFormat, Skip, reject
+from logviz_assets.formats.codex_rollout import (
+    UNSHOWN_ITEM_TYPES,
+    fallback_run_id,
+    is_prompt,
+    normalise,
+    reasoning_text,
+    tool_output,
+)
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_int, utc_iso
-from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id
+from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id, tidy_text
 from logviz_assets.formats.json_input import first_json_line
 from logviz_assets.record import Record
 
@@ -77,18 +84,30 @@ class CodexCli(JsonlFormat):
         self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Iterator[Item]:
         kind, payload, timestamp = normalise(event)
-        if kind is None or kind == "compacted":
+        if kind is None:
+            if event.get("record_type") == "state":  # the older layout's state snapshots
+                yield Skip(line_no, "record_type state")
+            else:
+                line_type = event.get("type")
+                what = f"a line of type {line_type!r}" if isinstance(line_type, str) else "a line without a type"
+                yield reject(ctx, line_no, f"{what}: not a Codex rollout line this parser knows", NAME, event)
+            return
+        if kind == "compacted":
+            yield Skip(line_no, "compacted")
             return
         if not isinstance(payload, dict):
             yield reject(ctx, line_no, f"{kind} line without a payload object", NAME, canonical_json(event))
             return
         ts = utc_iso(timestamp)
+        # A run record these lines complete names the session_meta line as its source: they are skips themselves.
         if kind == "session_meta":
             self._session_meta(payload, ts, line_no, ctx, state)
+            yield Skip(line_no, "session_meta")
         elif kind == "turn_context":
             if payload.get("model"):
                 state["model"] = str(payload["model"])
             yield from self._run_record(ctx, state, force=False)
+            yield Skip(line_no, "turn_context")
         elif kind == "event_msg":
             yield from self._event_msg(payload, ts, line_no, ctx, state)
         else:
@@ -156,22 +175,24 @@ class CodexCli(JsonlFormat):
         if not force and not (run.get("prompt") and model):
             return
         run["emitted"] = True
-        yield Record(
-            record_id=_run_record_id(run["run_id"]),
-            run_id=run["run_id"],
-            kind="run",
-            source_format=NAME,
-            parent_id=run.get("parent_id"),
-            seq=-1,
-            text=run.get("prompt"),
-            agent_name=run.get("agent_name"),
-            is_subagent=bool(run.get("is_subagent")),
-            model=model,
-            provider=run.get("provider"),
-            ts_start=run.get("ts_start"),
-            project=run.get("project"),
-            source_file=ctx.source_file,
-            source_line=run.get("line"),
+        yield tidy_text(
+            Record(
+                record_id=_run_record_id(run["run_id"]),
+                run_id=run["run_id"],
+                kind="run",
+                source_format=NAME,
+                parent_id=run.get("parent_id"),
+                seq=-1,
+                text=run.get("prompt"),
+                agent_name=run.get("agent_name"),
+                is_subagent=bool(run.get("is_subagent")),
+                model=model,
+                provider=run.get("provider"),
+                ts_start=run.get("ts_start"),
+                project=run.get("project"),
+                source_file=ctx.source_file,
+                source_line=run.get("line"),
+            )
         )
 
     def _note_prompt(self, text: Any, ctx: FileContext, state: dict[str, Any]) -> Iterator[Record]:
@@ -189,7 +210,7 @@ class CodexCli(JsonlFormat):
         if fields.get("role") == "assistant":
             fields.setdefault("model", state.get("model") or run.get("model"))
             fields.setdefault("provider", run.get("provider"))
-        return Record(
+        record = Record(
             record_id=record_id,
             run_id=run["run_id"],
             source_format=NAME,
@@ -203,6 +224,7 @@ class CodexCli(JsonlFormat):
             source_line=line_no,
             **fields,
         )
+        return tidy_text(record)
 
     def _line_step(
         self, ctx: FileContext, state: dict[str, Any], line_no: int, ts: str | None, **fields: Any
@@ -224,8 +246,12 @@ class CodexCli(JsonlFormat):
         item = payload.get("type")
         if item == "message":
             role = payload.get("role")
+            if "content" not in payload:
+                yield reject(ctx, line_no, "a message item without content", NAME, payload)
+                return
             text = content_text(payload.get("content"))
             if not text:
+                yield Skip(line_no, "response_item message (empty)")
                 return
             if role == "user":
                 yield from self._note_prompt(text, ctx, state)
@@ -235,6 +261,7 @@ class CodexCli(JsonlFormat):
         elif item == "reasoning":
             text = reasoning_text(payload)
             if not text:
+                yield Skip(line_no, "response_item reasoning (encrypted only)")
                 return
             yield from self._run_record(ctx, state, force=True)
             yield self._line_step(ctx, state, line_no, ts, kind="reasoning", role="assistant", text=text)
@@ -244,6 +271,11 @@ class CodexCli(JsonlFormat):
         elif item in ("function_call_output", "custom_tool_call_output"):
             yield from self._run_record(ctx, state, force=True)
             yield self._tool_result(payload, ts, line_no, ctx, state)
+        elif item in UNSHOWN_ITEM_TYPES:
+            yield Skip(line_no, f"response_item {item}")
+        else:
+            what = f"an item of type {item!r}" if isinstance(item, str) else "an item without a type"
+            yield reject(ctx, line_no, f"{what}: not a Codex response item this parser knows", NAME, payload)
 
     def _tool_call(
         self, item: str, payload: dict[str, Any], ts: str | None, line_no: int, ctx: FileContext, state: dict[str, Any]
@@ -311,51 +343,51 @@ class CodexCli(JsonlFormat):
         self, payload: dict[str, Any], ts: str | None, line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Iterator[Item]:
         kind = payload.get("type")
+        if not isinstance(kind, str):
+            yield reject(ctx, line_no, "an event_msg without a type", NAME, payload)
+            return
+        # What the UI was shown: the steps themselves come from the response items.
+        skip = Skip(line_no, f"event_msg {kind}")
         if kind == "user_message":
             # The step itself is the response_item copy; this only names the prompt.
             yield from self._note_prompt(payload.get("message"), ctx, state)
         elif kind == "token_count":
             yield from self._token_count(payload, ts, line_no, ctx, state)
+            return
         elif kind in ("exec_command_end", "patch_apply_end", "mcp_tool_call_end"):
             call_id = payload.get("call_id")
-            if not call_id or all(known != str(call_id) for known, _ in state.get("open_calls", [])):
-                return  # its result is already out (or never comes): nothing to amend
-            if kind == "exec_command_end":
-                code = to_int(payload.get("exit_code"))
-                failed = code is not None and code != 0
-            elif kind == "patch_apply_end":
-                failed = payload.get("success") is False
-            else:
-                result = payload.get("result")
-                failed = isinstance(result, dict) and (
-                    "Err" in result or (isinstance(result.get("Ok"), dict) and bool(result["Ok"].get("isError")))
-                )
-            _remember(state.setdefault("outcomes", []), str(call_id), failed, _MAX_REMEMBERED)
+            if call_id and any(known == str(call_id) for known, _ in state.get("open_calls", [])):
+                _remember(state.setdefault("outcomes", []), str(call_id), _failed(kind, payload), _MAX_REMEMBERED)
+            # else its result is already out (or never comes): nothing to amend
         elif kind in ("web_search_begin", "web_search_end"):
             action = payload.get("action") if isinstance(payload.get("action"), dict) else {}
             query = payload.get("query") or action.get("query") or action.get("url")
             if payload.get("call_id") and query:
                 _remember(state.setdefault("web_search_ids", []), str(query), str(payload["call_id"]), _MAX_REMEMBERED)
+        yield skip
 
     def _token_count(
         self, payload: dict[str, Any], ts: str | None, line_no: int, ctx: FileContext, state: dict[str, Any]
     ) -> Iterator[Item]:
         info = payload.get("info")
         if not isinstance(info, dict):
-            return  # a rate-limit-only update
+            yield Skip(line_no, "event_msg token_count (rate limits only)")
+            return
         total, last = info.get("total_token_usage"), info.get("last_token_usage")
         previous = state.get("last_total")
         if isinstance(total, dict):
             if total == previous:
-                return  # the same snapshot sent again
+                yield Skip(line_no, "event_msg token_count (repeated snapshot)")
+                return
             state["last_total"] = total
         usage = last if isinstance(last, dict) else None
         if usage is None and isinstance(total, dict) and isinstance(previous, dict):
             usage = {key: (to_int(total.get(key)) or 0) - (to_int(previous.get(key)) or 0) for key in total}
-        if not usage:
-            return
-        tokens_in, tokens_out = to_int(usage.get("input_tokens")), to_int(usage.get("output_tokens"))
+        tokens_in, tokens_out = (
+            (to_int(usage.get("input_tokens")), to_int(usage.get("output_tokens"))) if usage else (0, 0)
+        )
         if not tokens_in and not tokens_out:
+            yield Skip(line_no, "event_msg token_count (no new tokens)")
             return
         yield from self._run_record(ctx, state, force=True)
         yield self._line_step(
@@ -369,3 +401,16 @@ class CodexCli(JsonlFormat):
             tokens_out=tokens_out,
             tokens_cache_read=to_int(usage.get("cached_input_tokens")),
         )
+
+
+def _failed(kind: str, payload: dict[str, Any]) -> bool:
+    """Whether a `*_end` event says its call failed."""
+    if kind == "exec_command_end":
+        code = to_int(payload.get("exit_code"))
+        return code is not None and code != 0
+    if kind == "patch_apply_end":
+        return payload.get("success") is False
+    result = payload.get("result")
+    return isinstance(result, dict) and (
+        "Err" in result or (isinstance(result.get("Ok"), dict) and bool(result["Ok"].get("isError")))
+    )

@@ -23,6 +23,8 @@ _LEGACY_ITEM_TYPES = {
     "local_shell_call",
     "web_search_call",
 }
+# Items Codex keeps for itself (undo snapshots, compacted history) or that hold no step to show.
+UNSHOWN_ITEM_TYPES = frozenset({"ghost_snapshot", "compaction", "compaction_summary", "image_generation_call", "other"})
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _EXIT_CODE = re.compile(r"^(?:Process exited with code|Exit code:)\s*(-?\d+)", re.MULTILINE)
 _FAILURE = re.compile(r"^(?:[\w.-]+ failed\b|failed to\b|err: )", re.IGNORECASE)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, load_json_document, object_line, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, Skip, load_json_document, object_line, reject
 from logviz_assets.formats.common import canonical_json, content_text, to_int, utc_iso
-from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id
+from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id, tidy_text
 from logviz_assets.formats.json_input import first_json_line, json_object, line_text
 from logviz_assets.record import Record, Reject
 
@@ -23,6 +23,9 @@ NAME = "gemini-cli"
 _SESSION_KEY = re.compile(rb'"sessionId"\s*:\s*"')
 _PROJECT_KEY = re.compile(rb'"projectHash"\s*:\s*"')
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+# Notices of the CLI itself, not steps of the chat.
+_NOTICES = ("info", "warning")
+_MESSAGE_TYPES = ("user", "gemini", "error", *_NOTICES)
 
 
 def _record_key(run_id: str) -> str:
@@ -93,42 +96,73 @@ class _LineFinder:
 
 
 class _Fold:
-    """A JSONL session folded the way Gemini CLI loads it: metadata, and messages with the line of their last write."""
+    """A JSONL session folded the way Gemini CLI loads it: metadata, and messages with the line of their last write.
+
+    It also keeps what became of each line it took, so that a line whose message is not in the
+    folded session (written again later, taken back, replaced) is still accounted for.
+    """
 
     def __init__(self) -> None:
         self.metadata: dict[str, Any] = {}
         self.folded: dict[str, tuple[dict[str, Any], int]] = {}
         self.replaced: list[tuple[Any, int]] | None = None
+        self.kinds: dict[int, str] = {}  # the kind of each line taken
+        self.fates: dict[int, str] = {}  # why a message line is not in the folded session
 
     def take(self, record: dict[str, Any], line_no: int) -> bool:
         """Fold one line in; False when it is none of the line kinds."""
+        message_id = record.get("id")
+        if isinstance(message_id, int) and not isinstance(message_id, bool):
+            message_id = str(message_id)
         if isinstance(record.get("$rewindTo"), str):
+            self.kinds[line_no] = "$rewindTo"
             target = record["$rewindTo"]
-            if target in self.folded:
-                ids = list(self.folded)
-                for message_id in ids[ids.index(target) :]:
-                    del self.folded[message_id]
-            else:
-                self.folded.clear()
-        elif isinstance(record.get("id"), str):
-            self.folded[record["id"]] = (record, line_no)  # a known id keeps its place, takes the newest content
+            ids = list(self.folded)
+            for dropped in ids[ids.index(target) :] if target in self.folded else ids:
+                self._fate(self.folded.pop(dropped)[1], "message taken back by a rewind")
+        elif isinstance(message_id, str):
+            self._message(record if message_id == record["id"] else {**record, "id": message_id}, line_no)
         elif isinstance(record.get("$set"), dict):
+            self.kinds[line_no] = "$set"
             patch = record["$set"]
             self.metadata.update({k: v for k, v in patch.items() if k != "messages"})
             if isinstance(patch.get("messages"), list) and patch["messages"]:
                 self.replaced = [(m, line_no) for m in patch["messages"]]
         elif isinstance(record.get("sessionId"), str):
+            self.kinds[line_no] = "session metadata"
             self.metadata.update({k: v for k, v in record.items() if k != "messages"})
             if isinstance(record.get("messages"), list):
                 for message in record["messages"]:
                     if isinstance(message, dict) and isinstance(message.get("id"), str):
                         self.folded[message["id"]] = (message, line_no)
+        elif record.get("type") in _MESSAGE_TYPES and "id" not in record:
+            # A message without its id: named after its line, so it is still one step, and only once.
+            self._message({**record, "id": f"line{line_no}"}, line_no)
         else:
             return False
         return True
 
+    def _message(self, message: dict[str, Any], line_no: int) -> None:
+        self.kinds[line_no] = "message"
+        earlier = self.folded.get(message["id"])
+        if earlier is not None:
+            self._fate(earlier[1], "message written again later")
+        self.folded[message["id"]] = (message, line_no)  # a known id keeps its place, takes the newest content
+
+    def _fate(self, line_no: int, fate: str) -> None:
+        if self.kinds.get(line_no) == "message":
+            self.fates[line_no] = fate
+
     def messages(self) -> list[tuple[Any, int]]:
         return self.replaced if self.replaced is not None else [(m, line) for m, line in self.folded.values()]
+
+    def unshown(self) -> Iterator[Skip]:
+        """A skip for each line taken whose content is not in the folded session's messages."""
+        live = {line for _, line in self.messages()}
+        for line_no, kind in self.kinds.items():
+            if line_no not in live:
+                fate = self.fates.get(line_no) or ("message replaced by $set.messages" if kind == "message" else kind)
+                yield Skip(line_no, fate)
 
 
 class GeminiCli(DocumentFormat):
@@ -167,9 +201,14 @@ class GeminiCli(DocumentFormat):
         yield from self._session(value, messages, ctx)
 
     def _jsonl(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        """Every line accounted for, as for a stream: records, a reject, or a skip naming its kind."""
         fold = _Fold()
-        for line_no, raw in enumerate(data.split(b"\n"), start=1):
+        lines = data.split(b"\n")
+        if lines and not lines[-1]:  # the newline that ends the last line starts no line
+            lines.pop()
+        for line_no, raw in enumerate(lines, start=1):
             if not raw.strip():
+                yield Skip(line_no, "blank line")
                 continue
             record = object_line(raw, raw, line_no, ctx, NAME, json.loads)
             if isinstance(record, Reject):
@@ -181,6 +220,7 @@ class GeminiCli(DocumentFormat):
             yield reject(ctx, None, "no sessionId in the session metadata", NAME)
             return
         yield from self._session(fold.metadata, fold.messages(), ctx)
+        yield from fold.unshown()
 
     def _session(
         self,
@@ -237,10 +277,15 @@ class GeminiCli(DocumentFormat):
             if not isinstance(message, dict) or not isinstance(message.get("type"), str):
                 yield reject(ctx, line, f"message {index} has no type", NAME, canonical_json(message)[:500])
                 continue
-            for record in _message_records(message, index, run_id, line, base):
+            records = _message_records(message, index, run_id, line, base)
+            for record in records:
                 record.seq = seq
                 seq += 1
-                yield record
+                yield tidy_text(record)  # names of odd types (a number, an object) become text
+            if not records:
+                why = _nothing_shown(message, line, ctx)
+                if isinstance(why, Reject) or line is not None:  # a skip without a line would count as a unit
+                    yield why
 
 
 @dataclass
@@ -264,8 +309,21 @@ def _message_records(
     common = {"source_line": line, "parent_id": run_record_id(run_key), **base}
     handler = _HANDLERS.get(message["type"])
     if handler is None:
-        return []  # info / warning notices of the CLI
+        return []  # a notice of the CLI, or a type this parser does not know: see `_nothing_shown`
     return handler(_Message(message, index, key, ts, common, run_key))
+
+
+def _nothing_shown(message: dict[str, Any], line: int | None, ctx: FileContext) -> Item:
+    """Why a message gave no step: a skip for a notice or an empty message, a reject for a shape not known."""
+    kind = message["type"]
+    if kind in _NOTICES:
+        return Skip(line, f"{kind} message")
+    if kind not in _HANDLERS:
+        reason = f"a message of type {kind!r}: not a Gemini CLI message type this parser knows"
+        return reject(ctx, line, reason, NAME, canonical_json(message)[:500])
+    if "content" not in message:
+        return reject(ctx, line, f"a {kind} message without content", NAME, canonical_json(message)[:500])
+    return Skip(line, "empty message")
 
 
 def _user(m: _Message) -> list[Record]:

@@ -1,7 +1,7 @@
 """The trace tree: the spans of a file into runs and records, shared by the trace formats.
 
-otel-genai, langfuse and langsmith read their files with `read_values`, turn each span
-into a `Span` (`add_span`), and hand them all to `assembled`. One run per trace id; how
+otel-genai, langfuse and langsmith read their files with `accounting.TraceFile`, turn each
+span into a `Span` (`add_span`), and hand them all to `assembled`. One run per trace id; how
 spans become runs and records is in docs/formats.md ("OpenTelemetry GenAI spans").
 """
 
@@ -12,10 +12,10 @@ from collections import defaultdict
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from logviz_assets.formats.base import SHAPE_ERRORS, FileContext, Item, decode_utf8, guarded, reject
+from logviz_assets.formats.accounting import TraceFile, excerpt_of
+from logviz_assets.formats.base import SHAPE_ERRORS, FileContext, Item, guarded, reject
 from logviz_assets.formats.common import canonical_json, decode, text_of
 from logviz_assets.formats.ids import run_record_id
-from logviz_assets.formats.json_input import iter_json_values
 from logviz_assets.formats.messages import output_summary, task_text
 from logviz_assets.formats.span_model import AGENT, EVENT, LLM, OTHER, TOOL, Span, SpanFacts, epoch
 from logviz_assets.record import Record
@@ -28,20 +28,11 @@ def read_values(
 ) -> Generator[Item, None, int]:
     """Hand each JSON value of a trace file, with its line, to `take`; broken ones are rejects.
 
-    Returns how many values were read: line numbers only mean something where there are several.
+    Returns how many values were read. A format that accounts for its lines uses `TraceFile` itself.
     """
-    text, problem = decode_utf8(data, ctx, fmt)
-    if problem:
-        yield problem
-        return 0  # no spans follow, so nothing is assembled
-    values = 0
-    for line, value, problem in iter_json_values(text):
-        if problem:
-            yield reject(ctx, line, problem, fmt)
-            continue
-        values += 1
-        yield from take(value, line)
-    return values
+    values = TraceFile(ctx, fmt, "value without steps")
+    yield from values.read(data, take)
+    return values.values
 
 
 def add_span(
@@ -57,10 +48,10 @@ def add_span(
     try:
         span = build()
     except SHAPE_ERRORS as err:
-        yield reject(ctx, line, f"unexpected {what} shape: {type(err).__name__}: {err}", fmt, raw)
+        yield reject(ctx, line, f"unexpected {what} shape: {type(err).__name__}: {err}", fmt, excerpt_of(raw))
         return
     if isinstance(span, str):
-        yield reject(ctx, line, span, fmt, raw)
+        yield reject(ctx, line, span, fmt, excerpt_of(raw))
     else:
         spans.append(span)
 

@@ -79,12 +79,18 @@ def call_record_id(run_key: str, call_id: Any) -> str:
     return f"{run_key}:call:{safe_id(call_id)}"
 
 
-def tidy(record: Record) -> Record:
-    """Text fields as text and safe ids, whatever odd values the file held."""
+def tidy_text(record: Record) -> Record:
+    """Text fields as text, whatever odd values the file held (ids left as they are)."""
     for name in _TEXT_FIELDS:
         value = getattr(record, name)
         if value is not None and not isinstance(value, str):
             setattr(record, name, canonical_json(value) if isinstance(value, dict | list) else str(value))
+    return record
+
+
+def tidy(record: Record) -> Record:
+    """Text fields as text and safe ids, whatever odd values the file held."""
+    tidy_text(record)
     for name in _ID_FIELDS:
         value = getattr(record, name)
         if value is not None:

@@ -13,6 +13,7 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
+from logviz_assets.formats.accounting import excerpt_of
 from logviz_assets.formats.base import (
     DOCUMENT_ERRORS,
     DocumentFormat,
@@ -24,6 +25,7 @@ from logviz_assets.formats.base import (
 )
 from logviz_assets.formats.common import canonical_json, content_text, split_model, to_float, to_int, utc_iso
 from logviz_assets.formats.ids import call_record_id, run_record_id, safe_id, tidied
+from logviz_assets.limits import MAX_DOCUMENT_BYTES
 from logviz_assets.record import Record, Reject
 
 NAME = "inspect-ai"
@@ -138,8 +140,16 @@ class InspectAI(DocumentFormat):
 
 
 def _read_member(archive: zipfile.ZipFile, member: str, ctx: FileContext) -> Any:
+    # Read at most the limit, whatever the member's header claims: a ZIP bomb costs its reject only.
     try:
-        data = archive.read(member)
+        too_big = archive.getinfo(member).file_size > MAX_DOCUMENT_BYTES
+        if not too_big:
+            with archive.open(member) as handle:
+                data = handle.read(MAX_DOCUMENT_BYTES + 1)
+            too_big = len(data) > MAX_DOCUMENT_BYTES
+        if too_big:
+            reason = f"{member}: decompresses to more than the limit of {MAX_DOCUMENT_BYTES:,} bytes: not read"
+            return reject(ctx, None, reason, NAME, member)
     except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError) as err:
         return reject(ctx, None, f"{member}: unreadable ZIP member: {err}", NAME, member)
     value, problem = load_json_document(data, ctx, NAME)
@@ -157,7 +167,7 @@ def _sample_records(sample: Any, eval_spec: dict[str, Any], ctx: FileContext, wh
         return
     # All of a sample's records or none: `_records` builds them all before the first is given.
     yield from guarded(
-        lambda: tidied(_records(sample, eval_spec, ctx)),
+        lambda: tidied(_records(sample, eval_spec, ctx, where)),
         ctx,
         None,
         NAME,
@@ -197,12 +207,14 @@ def _scores(sample: dict[str, Any]) -> dict[str, Any]:
 class _Sample:
     """One sample (and epoch) of an eval: one run, its messages the steps."""
 
-    def __init__(self, sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> None:
+    def __init__(self, sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext, where: str) -> None:
         self.sample = sample
         self.eval_spec = eval_spec
         self.ctx = ctx
         self.attachments = sample.get("attachments") if isinstance(sample.get("attachments"), dict) else {}
-        self.sample_id, self.epoch = sample.get("id"), sample.get("epoch", 1)
+        # A sample without an id is named by where it is (`samples[3]`, its archive member): still one run each.
+        self.sample_id = sample.get("id") if sample.get("id") not in (None, "") else where
+        self.epoch = sample.get("epoch", 1)
         self.run_id = f"{NAME}:{safe_id(_eval_key(eval_spec))}:{safe_id(self.sample_id)}:{safe_id(self.epoch)}"
         self.run_parent = run_record_id(self.run_id)
         self.model, self.provider = split_model(eval_spec.get("model"))
@@ -213,7 +225,8 @@ class _Sample:
             "source_line": None,
             "project": eval_spec.get("task"),
         }
-        self.events = [e for e in sample.get("events") or [] if isinstance(e, dict)]
+        events = sample.get("events")
+        self.events = [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
 
     def resolve(self, value: Any) -> Any:
         return resolve_attachments(value, self.attachments)
@@ -222,7 +235,8 @@ class _Sample:
         sample = self.sample
         stamps = [e["timestamp"] for e in self.events if e.get("timestamp")]
         totals: dict[str, Any] = {}
-        for usage in (sample.get("model_usage") or {}).values():
+        model_usage = sample.get("model_usage") if isinstance(sample.get("model_usage"), dict) else {}
+        for usage in model_usage.values():
             for field, value in _usage_fields(usage).items():
                 if value is not None:
                     totals[field] = totals.get(field, 0) + value
@@ -331,7 +345,8 @@ class _Sample:
         text = content_text(content)
         if text and text.strip():
             records.append(Record(record_id=key, kind="message", text=text, **common))
-        for number, call in enumerate(message.get("tool_calls") or []):
+        calls = message.get("tool_calls")
+        for number, call in enumerate(calls if isinstance(calls, list) else [calls] if isinstance(calls, dict) else []):
             if not isinstance(call, dict):
                 continue
             call_id = str(call.get("id") or f"{index}.{number}")
@@ -360,18 +375,24 @@ class _Sample:
         return records
 
 
-def _records(sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext) -> list[Item]:
-    run = _Sample(sample, eval_spec, ctx)
+def _records(sample: dict[str, Any], eval_spec: dict[str, Any], ctx: FileContext, where: str) -> list[Item]:
+    run = _Sample(sample, eval_spec, ctx, where)
     items: list[Item] = [run.run_record()]
     messages = sample.get("messages") or []
+    if not isinstance(messages, list):
+        reason = f"sample {run.sample_id} epoch {run.epoch}: `messages` is not a list"
+        return [*items, reject(ctx, None, reason, NAME, excerpt_of(messages))]
     by_index = run.model_events(messages)
     tools = {str(e["id"]): e for e in run.events if e.get("event") == "tool" and e.get("id")}
     seq = 0
     for index, message in enumerate(messages):
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
             reason = f"sample {run.sample_id} epoch {run.epoch}: messages[{index}] is not a chat message"
-            items.append(reject(ctx, None, reason, NAME, canonical_json(message)))
+            items.append(reject(ctx, None, reason, NAME, excerpt_of(message)))
             continue
+        if not isinstance(message.get("tool_calls"), list | dict | None):  # the message itself still loads
+            reason = f"sample {run.sample_id} epoch {run.epoch}: messages[{index}]: `tool_calls` is not a list"
+            items.append(reject(ctx, None, reason, NAME, excerpt_of(message["tool_calls"])))
         produced = run.message_records(run.resolve(message), index, by_index.get(index), tools)
         for record in produced:
             record.seq = seq

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from logviz_assets.formats.accounting import TraceFile, excerpt_of
 from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
 from logviz_assets.formats.common import decode, first_of, text_of, to_float, to_int
-from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.genai_spans import add_span, assembled
 from logviz_assets.formats.ids import clean_id
 from logviz_assets.formats.json_input import sniff_json
 from logviz_assets.formats.messages import normalize_messages, task_text
@@ -22,6 +23,8 @@ from logviz_assets.formats.span_conventions import span_facts
 from logviz_assets.formats.span_model import AGENT, EVENT, LLM, OTHER, TOOL, Span, SpanFacts, span_time
 
 NAME = "langfuse"
+# Every other type (SPAN, CHAIN, RETRIEVER, EMBEDDING, GUARDRAIL, EVALUATOR, ...) is a span: a step when it
+# carries an input or an output, else a container of steps.
 _TYPES = {"GENERATION": LLM, "TOOL": TOOL, "AGENT": AGENT, "EVENT": EVENT}
 _TRACE_START = re.compile(r'^\s*\{\s*"trace"\s*:\s*\{')
 _OBSERVATION_KEYS = ("traceId", "type", "startTime")
@@ -63,49 +66,73 @@ class Langfuse(DocumentFormat):
         return bool(_TRACE_START.match(text)) and '"projectId"' in text and '"bookmarked"' in text
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        trace_file = TraceFile(ctx, NAME, "trace export without steps of its own")
+        yield from trace_file.accounted(self._items(data, ctx, trace_file))
+
+    def _items(self, data: bytes, ctx: FileContext, trace_file: TraceFile) -> Iterator[Item]:
         spans: list[Span] = []
         traces: dict[str, dict[str, Any]] = {}
-        values = yield from read_values(
-            data, ctx, NAME, lambda value, line: self._value(value, line, ctx, spans, traces)
-        )
-        if values == 1:  # one document: line numbers of its values would mislead
+        yield from trace_file.read(data, lambda value, line: _Value(ctx, line, spans, traces, trace_file).take(value))
+        if not trace_file.several:  # one document: line numbers of its values would mislead
             for span in spans:
                 span.line = None
             for fields in traces.values():
                 fields["source_line"] = None
         yield from assembled(spans, NAME, ctx, traces)
 
-    def _value(
-        self, value: Any, line: int, ctx: FileContext, spans: list[Span], traces: dict[str, dict[str, Any]]
-    ) -> Iterator[Item]:
+
+class _Value:
+    """The traces and observations of one value of a file (an export, or an array of them); odd shapes are rejects."""
+
+    def __init__(
+        self,
+        ctx: FileContext,
+        line: int,
+        spans: list[Span],
+        traces: dict[str, dict[str, Any]],
+        trace_file: TraceFile,
+    ) -> None:
+        self.ctx = ctx
+        self.line = line
+        self.spans = spans
+        self.traces = traces
+        self.trace_file = trace_file
+
+    def take(self, value: Any) -> Iterator[Item]:
         for export in value if isinstance(value, list) else [value]:
             if not is_trace_export(export):
-                yield reject(ctx, line, "not a Langfuse trace export (trace with observations)", NAME, export)
+                reason = "not a Langfuse trace export (trace with observations)"
+                yield reject(self.ctx, self.line, reason, NAME, excerpt_of(export))
                 continue
-            yield from self._export(export, line, ctx, spans, traces)
+            yield from self._export(export)
 
-    def _export(
-        self, export: dict[str, Any], line: int, ctx: FileContext, spans: list[Span], traces: dict[str, dict[str, Any]]
-    ) -> Iterator[Item]:
+    def _export(self, export: dict[str, Any]) -> Iterator[Item]:
+        ctx, line = self.ctx, self.line
         trace = export["trace"] if isinstance(export.get("trace"), dict) else export
         observations = export.get("observations")
-        if not isinstance(observations, list):
-            observations = trace.get("observations") if isinstance(trace.get("observations"), list) else []
+        if observations is None:
+            observations = trace.get("observations")
+        if observations is not None and not isinstance(observations, list):
+            # The trace still loads as a run; only its observations are lost, and the reject says so.
+            yield reject(ctx, line, "observations is not a list", NAME, excerpt_of(observations))
+            observations = []
+        observations = observations or []
         trace_id = clean_id(trace.get("id")) or next(
             (clean_id(o.get("traceId")) for o in observations if isinstance(o, dict) and o.get("traceId")), None
         )
         if trace_id is None:
-            yield reject(ctx, line, "trace without an id", NAME, trace)
+            yield reject(ctx, line, "trace without an id", NAME, excerpt_of(trace))
             return
-        traces[trace_id] = {**trace_fields(trace), "source_line": line}
+        self.traces[trace_id] = {**trace_fields(trace), "source_line": line}
         if observations and all(isinstance(o, str) for o in observations):
             yield reject(ctx, line, "observations are listed by id only; export the trace with its observations", NAME)
             return
         project = trace.get("projectId")
+        if observations:
+            self.trace_file.note(line, "observations that are not steps")
         for raw in observations:
-            yield from add_span(
-                partial(observation_span, raw, trace_id, project, line), spans, ctx, line, NAME, raw, "observation"
-            )
+            build = partial(observation_span, raw, trace_id, project, line)
+            yield from add_span(build, self.spans, ctx, line, NAME, raw, "observation")
 
 
 def trace_fields(trace: dict[str, Any]) -> dict[str, Any]:
@@ -188,6 +215,16 @@ def _langfuse_facts(obs: dict[str, Any], kind: str | None) -> SpanFacts:
     return facts
 
 
+def observation_kind(obs: dict[str, Any]) -> str:
+    """What an observation is as a step: its type's kind; a span-like type is a step when it carries something."""
+    kind = _TYPES.get(str(obs.get("type") or "").upper())
+    if kind is not None:
+        return kind
+    # Exports hold fields as JSON text, so an empty one may read "null".
+    carries = any(decode(obs.get(key)) not in (None, "", "null", [], {}) for key in ("input", "output"))
+    return EVENT if carries else OTHER
+
+
 def _user(text: str) -> list[dict[str, Any]]:
     return normalize_messages([{"role": "user", "content": text}]) if text.strip() else []
 
@@ -204,7 +241,9 @@ def observation_span(obs: Any, trace_id: str, project: Any, line: int) -> Span |
     attributes = decode(attributes) if attributes is not None else {}
     name = obs.get("name") if isinstance(obs.get("name"), str) else None
     facts = span_facts(attributes if isinstance(attributes, dict) else {}, name)
-    kind = _TYPES.get(str(obs.get("type") or "").upper(), OTHER)
+    kind = observation_kind(obs)
+    if kind == EVENT and facts.kind == OTHER:  # its attributes name a container kind; what it carries says more
+        facts.kind = EVENT
     if obs.get("level") == "ERROR":
         facts.is_error = True
         facts.error_message = obs.get("statusMessage") or facts.error_message

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
+from logviz_assets.formats.accounting import TraceFile, excerpt_of
 from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
 from logviz_assets.formats.common import decode, first_of, text_of, to_float
-from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.genai_spans import add_span, assembled
 from logviz_assets.formats.ids import clean_id
 from logviz_assets.formats.json_input import sniff_json
 from logviz_assets.formats.messages import normalize_messages, task_text, usage_tokens
@@ -24,6 +25,7 @@ _RUN_TYPES = {"llm", "chain", "tool", "retriever", "prompt", "parser", "embeddin
 _BATCH_START = re.compile(r'^\s*\{\s*"(post|patch)"\s*:\s*\[')
 _RUN_TYPE_KEY = re.compile(r'"run_type"\s*:\s*"(llm|chain|tool|retriever|prompt|parser|embedding)"')
 _DOTTED = re.compile(r"^\d{8}T\d{6}\d*Z(.+)$")
+_UPDATES = "updates of runs read from another line"
 
 
 def is_run(value: Any) -> bool:
@@ -75,78 +77,103 @@ class LangSmith(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        trace_file = TraceFile(ctx, NAME, "batch without runs")
+        yield from trace_file.accounted(self._items(data, ctx, trace_file))
+
+    def _items(self, data: bytes, ctx: FileContext, trace_file: TraceFile) -> Iterator[Item]:
         posts: list[tuple[dict[str, Any], int]] = []
         patches: list[tuple[dict[str, Any], int]] = []
-        values = yield from read_values(data, ctx, NAME, lambda value, line: _collect(value, line, ctx, posts, patches))
-        runs = yield from _merge(posts, patches, ctx)
+        yield from trace_file.read(data, lambda value, line: _Value(ctx, line, trace_file).take(value, posts, patches))
+        runs = yield from _merge(posts, patches, ctx, trace_file)
         _fill_trace_ids([run for run, _ in runs])
         spans: list[Span] = []
         for run, line in runs:
-            where = line if values > 1 else None  # one document: line numbers of its values would mislead
+            where = trace_file.where(line)
             yield from add_span(partial(run_span, run, where), spans, ctx, where, NAME, run, "run")
         yield from assembled(spans, NAME, ctx)
 
 
-def _collect(
-    value: Any,
-    line: int,
-    ctx: FileContext,
-    posts: list[tuple[dict[str, Any], int]],
-    patches: list[tuple[dict[str, Any], int]],
-) -> Iterator[Item]:
-    if isinstance(value, dict) and ({"post", "patch"} & value.keys()):
-        for key, into in (("post", posts), ("patch", patches)):
-            items = value.get(key) or []
-            if not isinstance(items, list):
-                yield reject(ctx, line, f"`{key}` is not a list", NAME)
+class _Value:
+    """The runs and patches of one value of a file; odd shapes are rejects."""
+
+    def __init__(self, ctx: FileContext, line: int, trace_file: TraceFile) -> None:
+        self.ctx = ctx
+        self.line = line
+        self.trace_file = trace_file
+
+    def _reject(self, reason: str, value: Any = None) -> Item:
+        return reject(self.ctx, self.line, reason, NAME, excerpt_of(value) if value is not None else None)
+
+    def take(
+        self, value: Any, posts: list[tuple[dict[str, Any], int]], patches: list[tuple[dict[str, Any], int]]
+    ) -> Iterator[Item]:
+        if isinstance(value, dict) and ({"post", "patch"} & value.keys()):
+            for key, into in (("post", posts), ("patch", patches)):
+                items = value.get(key) or []
+                if not isinstance(items, list):
+                    yield self._reject(f"`{key}` is not a list", items)
+                    continue
+                for item in items:
+                    if isinstance(item, dict):
+                        yield from self._add(item, into)
+                    else:
+                        yield self._reject(f"a `{key}` entry is not an object", item)
+            return
+        if isinstance(value, dict) and isinstance(value.get("runs"), list):
+            value = value["runs"]
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if is_run(item):
+                yield from self._add(item, posts)
+            else:
+                yield self._reject("not a LangSmith run (id, run_type, trace_id / dotted_order)", item)
+
+    def _add(self, run: dict[str, Any], into: list[tuple[dict[str, Any], int]]) -> Iterator[Item]:
+        """The run and its nested `child_runs`; a child that is not a run object is a reject."""
+        self.trace_file.note(self.line, "runs that are not steps")
+        into.append((run, self.line))
+        children = run.get("child_runs")
+        if children is not None and not isinstance(children, list):
+            yield self._reject("`child_runs` is not a list", children)
+            return
+        for child in children or []:
+            if not isinstance(child, dict):
+                yield self._reject("a `child_runs` entry is not an object", child)
                 continue
-            for item in items:
-                if isinstance(item, dict):
-                    _add_with_children(item, line, into)
-                else:
-                    yield reject(ctx, line, f"a `{key}` entry is not an object", NAME, item)
-        return
-    if isinstance(value, dict) and isinstance(value.get("runs"), list):
-        value = value["runs"]
-    items = value if isinstance(value, list) else [value]
-    for item in items:
-        if is_run(item):
-            _add_with_children(item, line, posts)
-        else:
-            yield reject(ctx, line, "not a LangSmith run (id, run_type, trace_id / dotted_order)", NAME, item)
-
-
-def _add_with_children(run: dict[str, Any], line: int, into: list[tuple[dict[str, Any], int]]) -> None:
-    into.append((run, line))
-    children = run.get("child_runs")
-    for child in children if isinstance(children, list) else []:
-        if isinstance(child, dict):
             child = dict(child)
             child["parent_run_id"] = child.get("parent_run_id") or run.get("id")
             child["trace_id"] = child.get("trace_id") or run.get("trace_id")
-            _add_with_children(child, line, into)
+            yield from self._add(child, into)
 
 
 def _merge(
-    posts: list[tuple[dict[str, Any], int]], patches: list[tuple[dict[str, Any], int]], ctx: FileContext
+    posts: list[tuple[dict[str, Any], int]],
+    patches: list[tuple[dict[str, Any], int]],
+    ctx: FileContext,
+    trace_file: TraceFile,
 ) -> Iterator[Item]:
     """Runs with their patches applied; a run posted twice keeps the later fields. (Generator returning runs.)"""
     merged: dict[str, tuple[dict[str, Any], int]] = {}
     by_order: dict[str, str] = {}
-    for run, line in posts:
-        key = str(run.get("id") or run.get("dotted_order"))
+    for number, (run, line) in enumerate(posts):
+        # A run with neither id nor dotted order is kept apart, to be rejected on its own.
+        key = str(run.get("id") or run.get("dotted_order") or f"#{number}")
         previous = merged.get(key)
+        if previous:
+            trace_file.note(line, _UPDATES)
         merged[key] = (_apply(previous[0], run) if previous else dict(run), previous[1] if previous else line)
         if run.get("dotted_order"):
             by_order[str(run["dotted_order"])] = key
     for patch, line in patches:
         key = str(patch["id"]) if patch.get("id") else by_order.get(str(patch.get("dotted_order")))
         if key and key in merged:
+            trace_file.note(line, _UPDATES)
             merged[key] = (_apply(merged[key][0], patch), merged[key][1])
         elif patch.get("id"):  # posted in another payload: keep what the patch says
             merged[str(patch["id"])] = (dict(patch), line)
         else:
-            yield reject(ctx, line, "a patch matches no posted run (no id, unknown dotted_order)", NAME, patch)
+            reason = "a patch matches no posted run (no id, unknown dotted_order)"
+            yield reject(ctx, line, reason, NAME, excerpt_of(patch))
     return list(merged.values())
 
 
@@ -226,7 +253,7 @@ def run_span(run: dict[str, Any], line: int | None) -> Span | str:
 
 
 def run_facts(run: dict[str, Any], is_root: bool) -> SpanFacts:
-    run_type = run.get("run_type")
+    run_type = run.get("run_type") if isinstance(run.get("run_type"), str) else None
     kind = {"llm": LLM, "tool": TOOL}.get(run_type, OTHER)
     if is_root and kind == OTHER and run_type in ("chain", None):
         kind = AGENT

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from logviz_assets.formats.accounting import excerpt_of
 from logviz_assets.formats.base import FileContext, Item, reject
 from logviz_assets.formats.common import (
     canonical_json,
@@ -23,6 +24,7 @@ from logviz_assets.formats.common import (
     utc_iso,
 )
 from logviz_assets.formats.ids import call_record_id, instance_run_id, run_record_id
+from logviz_assets.formats.steps import tool_call
 from logviz_assets.record import Record
 
 _BASH_BLOCK = re.compile(r"```(?:bash|mswea_bash_command|sh)\s*\n(.*?)\n```", re.DOTALL)
@@ -102,7 +104,7 @@ def mini_records(doc: dict[str, Any], ctx: FileContext, fmt: str, file_instance:
     for index in range(start, len(messages)):
         message = messages[index]
         if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            yield reject(ctx, None, f"messages[{index}] is not a chat message", fmt, canonical_json(message))
+            yield reject(ctx, None, f"messages[{index}] is not a chat message", fmt, excerpt_of(message))
             continue
         records = run.message_records(message, index)
         for record in records:
@@ -139,28 +141,31 @@ class _MiniRun:
             call_id = str(message["tool_call_id"])
             parent = call_record_id(self.run_id, call_id)
             return [self._result(message, extra, key, call_id, self.call_names.get(call_id), parent)]
-        if role == "user" and self.pending and not extra.get("interrupt_type"):
+        if role in ("user", "tool") and self.pending and not extra.get("interrupt_type"):
             record_id, call_id = self.pending.pop(0)
             return [self._result(message, extra, key, call_id, "bash", record_id)]
-        if role in ("user", "system"):
-            text = content_text(message.get("content"))
-            if text:
-                ts = utc_iso(extra.get("timestamp"))
-                return [
-                    Record(
-                        record_id=key,
-                        kind="message",
-                        role=role,
-                        text=text,
-                        parent_id=self.run_parent,
-                        ts_start=ts,
-                        **self.base,
-                    )
-                ]
-        return []
+        if role == "tool":  # names no call and no action waits: a result under the run
+            return [self._result(message, extra, key, None, None, self.run_parent)]
+        if role == "exit":
+            return []  # the end of the run: its status is in `info`
+        text = content_text(message.get("content"))
+        if not text:
+            return []
+        # A user or system message, or one of a role this reader does not know: shown as it is.
+        return [
+            Record(
+                record_id=key,
+                kind="message",
+                role=role,
+                text=text,
+                parent_id=self.run_parent,
+                ts_start=utc_iso(extra.get("timestamp")),
+                **self.base,
+            )
+        ]
 
     def _result(
-        self, message: dict[str, Any], extra: dict[str, Any], key: str, call_id: str, name: Any, parent: str
+        self, message: dict[str, Any], extra: dict[str, Any], key: str, call_id: str | None, name: Any, parent: str
     ) -> Record:
         code = _returncode(message, extra)
         return Record(
@@ -238,13 +243,4 @@ class _MiniRun:
         return calls
 
     def _call(self, record_id: str, call_id: str, name: Any, arguments: str, common: dict[str, Any]) -> Record:
-        return Record(
-            record_id=record_id,
-            kind="tool_call",
-            role="assistant",
-            tool_name=name,
-            tool_call_id=call_id,
-            tool_args=arguments,
-            parent_id=self.run_parent,
-            **common,
-        )
+        return tool_call(record_id, call_id, name, arguments, parent_id=self.run_parent, **common)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from logviz_assets.formats.base import DocumentFormat, FileContext, Item, JsonlFormat, load_json_document, reject
+from logviz_assets.formats.base import DocumentFormat, FileContext, Item, JsonlFormat, Skip, load_json_document, reject
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, to_int
-from logviz_assets.formats.ids import file_run_id, run_record_id
+from logviz_assets.formats.ids import file_run_id, run_record_id, tidy_text
 from logviz_assets.formats.json_input import first_array_element, first_json_line
 from logviz_assets.record import Record
 
@@ -56,6 +56,7 @@ def message_records(
         records = _said(message, run_id, key, base)
     for offset, record in enumerate(records):
         record.seq = seq_start + offset
+        tidy_text(record)  # names and ids of odd types (a number, an object) become text
     return records
 
 
@@ -97,7 +98,7 @@ def _said(message: dict[str, Any], run_id: str, key: str, base: dict[str, Any]) 
         records.append(
             Record(record_id=f"{run_id}:{key}", kind="message", role=role, text=text, parent_id=run_parent, **base)
         )
-    calls = list(message.get("tool_calls") or [])
+    calls = tool_calls_of(message)
     if isinstance(message.get("function_call"), dict):
         fn = message["function_call"]
         calls.append({"id": f"{run_id}:fn:{fn.get('name')}", "function": fn})
@@ -121,16 +122,26 @@ def _said(message: dict[str, Any], run_id: str, key: str, base: dict[str, Any]) 
     return records
 
 
+def tool_calls_of(message: dict[str, Any]) -> list[Any]:
+    """A message's `tool_calls` as a list: one call not in a list, or the list written as JSON text, too."""
+    calls = maybe_json(message.get("tool_calls"))
+    if isinstance(calls, dict):
+        return [calls]
+    return list(calls) if isinstance(calls, list) else []
+
+
 def run_record(run_id: str, ctx: FileContext, line: int | None, fields: dict[str, Any] | None = None) -> Record:
     values = {"source_format": NAME, **(fields or {})}
-    return Record(
-        record_id=run_record_id(run_id),
-        run_id=run_id,
-        kind="run",
-        seq=-1,
-        source_file=ctx.source_file,
-        source_line=line,
-        **values,
+    return tidy_text(
+        Record(
+            record_id=run_record_id(run_id),
+            run_id=run_id,
+            kind="run",
+            seq=-1,
+            source_file=ctx.source_file,
+            source_line=line,
+            **values,
+        )
     )
 
 
@@ -201,6 +212,12 @@ class OpenAIMessagesJsonl(JsonlFormat):
         records = message_records(event, run_id, f"line{line_no}", seq, ctx, line_no)
         state["seq"] = seq + len(records)
         yield from records
+        if not records:
+            if event.get("tool_calls"):  # calls written, yet not one of them a call object
+                reason = "a message whose tool_calls hold no call of a known shape"
+                yield reject(ctx, line_no, reason, NAME, canonical_json(event))
+            else:
+                yield Skip(line_no, "empty message")
 
 
 class OpenAIMessagesDocument(DocumentFormat):

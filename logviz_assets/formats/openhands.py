@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from logviz_assets.formats.accounting import excerpt_of
 from logviz_assets.formats.base import (
     DOCUMENT_ERRORS,
     DocumentFormat,
@@ -32,7 +33,8 @@ from logviz_assets.formats.common import (
 )
 from logviz_assets.formats.ids import file_run_id, run_record_id, tidied
 from logviz_assets.formats.json_input import first_array_element
-from logviz_assets.record import Record
+from logviz_assets.formats.steps import tool_result
+from logviz_assets.record import Record, Reject
 
 NAME = "openhands"
 
@@ -50,16 +52,8 @@ _SKIP_ACTIONS = {
 _SKIP_OBSERVATIONS = {"agent_state_changed", "null", "recall", "condensation", "think"}
 # Keys of `args` that are bookkeeping of the runtime, not arguments the model chose.
 _ARG_NOISE = {
-    "thought",
-    "blocking",
-    "hidden",
-    "confirmation_state",
-    "is_input",
-    "impl_source",
-    "translated_ipython_code",
-    "security_risk",
-    "wait_for_response",
-    "image_urls",
+    *("thought", "blocking", "hidden", "confirmation_state", "is_input", "impl_source"),
+    *("translated_ipython_code", "security_risk", "wait_for_response", "image_urls"),
 }
 _EVENT_SHAPE = re.compile(r'"(?:action|observation)"\s*:\s*"[a-z_]+"')
 _SOURCE = re.compile(r'"source"\s*:\s*"(?:agent|user|environment)"')
@@ -67,12 +61,12 @@ _SOURCE = re.compile(r'"source"\s*:\s*"(?:agent|user|environment)"')
 
 def is_event(value: Any) -> bool:
     """An OpenHands event: an id and an action or observation, and no chat `role`."""
-    return (
-        isinstance(value, dict)
-        and "id" in value
-        and ("action" in value or "observation" in value)
-        and "role" not in value
-    )
+    return isinstance(value, dict) and "id" in value and _event_shape(value)
+
+
+def _event_shape(value: Any) -> bool:
+    """An event, its id aside: a file already known to be OpenHands' names a missing id by position."""
+    return isinstance(value, dict) and ("action" in value or "observation" in value) and "role" not in value
 
 
 class OpenHands(DocumentFormat):
@@ -145,20 +139,21 @@ def _thought(value: Any) -> str | None:
 def _records(events: list[Any], ctx: FileContext) -> Iterator[Item]:
     """Rejects for what is not an event as they are found; the run and its steps once all events are read."""
     trajectory = _Trajectory(ctx)
-    valid: list[dict[str, Any]] = []
+    valid: list[tuple[int, dict[str, Any]]] = []
     for index, event in enumerate(events):
-        if is_event(event):
-            valid.append(event)
+        if _event_shape(event):
+            valid.append((index, event))
         else:
-            reason = f"element {index} is not an OpenHands event (no id/action/observation)"
-            yield reject(ctx, None, reason, NAME, canonical_json(event))
-    for event in valid:
+            reason = f"element {index} is not an OpenHands event (no action/observation)"
+            yield reject(ctx, None, reason, NAME, excerpt_of(event))
+    for _, event in valid:
         cause = _id(event.get("cause"))
         if "observation" in event and cause is not None:
             trajectory.answers.setdefault(cause, event)
-    for index, event in enumerate(valid):
+    for index, event in valid:
         trajectory.take(event, index)
-    yield trajectory.run_record([utc_iso(e.get("timestamp")) for e in valid if e.get("timestamp")])
+    yield from trajectory.rejects
+    yield trajectory.run_record([utc_iso(e.get("timestamp")) for _, e in valid if e.get("timestamp")])
     for seq, record in enumerate(trajectory.steps):
         record.seq = seq
         yield record
@@ -186,12 +181,15 @@ class _Trajectory:
     """The run of one trajectory, built event by event."""
 
     def __init__(self, ctx: FileContext) -> None:
+        self.ctx = ctx
         self.run_id = file_run_id(NAME, ctx.source_file)
         self.run_parent = run_record_id(self.run_id)
         self.base = {"run_id": self.run_id, "source_format": NAME, "source_file": ctx.source_file, "source_line": None}
         self.answers: dict[Any, dict[str, Any]] = {}  # action event id -> the observation answering it
         self.steps: list[Record] = []
         self.calls: dict[Any, Record] = {}  # action event id -> its tool call record
+        self.actions: set[Any] = set()  # every action's event id, to tell what an observation answers
+        self.rejects: list[Reject] = []
         self.seen_responses: set[Any] = set()
         self.task: str | None = None
         self.run_model: tuple[str | None, str | None] = (None, None)
@@ -200,9 +198,9 @@ class _Trajectory:
         self.used: set[Any] = set()
 
     def take(self, event: dict[str, Any], index: int) -> None:
-        event_id = _id(event["id"])
+        event_id = _id(event.get("id"))
         if event_id is None or str(event_id) in self.used:
-            event_id = f"e{index}"  # a missing or repeated id: name the event by its position
+            event_id = f"e{index}"  # a missing or repeated id: name the event by its position in the file
         self.used.add(str(event_id))
         key = f"{self.run_id}:{event_id}"
         ts = utc_iso(event.get("timestamp"))
@@ -210,9 +208,10 @@ class _Trajectory:
         if isinstance(metrics, dict):
             self.totals = metrics
         if "action" in event:
+            self.actions.add(_id(event.get("id")))
             self._action(event, event_id, key, ts)
         else:
-            self._observation(event, key, ts)
+            self._observation(event, key, ts, index)
 
     def _action(self, event: dict[str, Any], event_id: str | int, key: str, ts: str | None) -> None:
         name = event["action"] if isinstance(event["action"], str) else str(event["action"])
@@ -256,12 +255,8 @@ class _Trajectory:
         thought = _thought(a.args.get("thought"))
         return [self._step(a.key, "reasoning", "assistant", thought, a.common)] if thought else []
 
-    def _finish(self, a: _Action) -> list[Record]:
-        """Its thought, then its final text (`reject` may only have a message)."""
-        produced = []
-        thought = _thought(a.args.get("thought"))
-        if thought:
-            produced.append(self._step(f"{a.key}:thought", "reasoning", "assistant", thought, a.common))
+    def _final_text(self, a: _Action) -> list[Record]:
+        """The final answer of a `finish` or `reject` as a message (`reject` may only have an event message)."""
         outputs = a.args.get("outputs") if isinstance(a.args.get("outputs"), dict) else {}
         final = (
             a.args.get("final_thought")
@@ -270,10 +265,20 @@ class _Trajectory:
             or (a.event.get("message") if a.name == "reject" else None)
         )
         if isinstance(final, str) and final.strip():
-            produced.append(self._step(a.key, "message", "assistant", final, a.common))
-        return produced
+            return [self._step(a.key, "message", "assistant", final, a.common)]
+        return []
 
-    def _tool_call(self, a: _Action) -> list[Record]:
+    def _finish(self, a: _Action) -> list[Record]:
+        """The model's call of its `finish` tool, which no observation answers, then its final answer."""
+        return self._tool_call(a, f"{a.key}:call") + self._final_text(a)
+
+    def _reject(self, a: _Action) -> list[Record]:
+        """Its thought, then its final text."""
+        thought = _thought(a.args.get("thought"))
+        produced = [self._step(f"{a.key}:thought", "reasoning", "assistant", thought, a.common)] if thought else []
+        return produced + self._final_text(a)
+
+    def _tool_call(self, a: _Action, record_id: str | None = None) -> list[Record]:
         """Any other action: the thought beside it, and the action as a tool call."""
         produced = []
         thought = _thought(a.args.get("thought"))
@@ -285,7 +290,7 @@ class _Trajectory:
             arguments = {k: v for k, v in a.args.items() if k not in _ARG_NOISE}
         answer = self.answers.get(a.event_id)
         call = Record(
-            record_id=a.key,
+            record_id=record_id or a.key,
             kind="tool_call",
             role=a.role,
             tool_name=meta.get("function_name") or a.name,
@@ -299,23 +304,26 @@ class _Trajectory:
         produced.append(call)
         return produced
 
-    def _observation(self, event: dict[str, Any], key: str, ts: str | None) -> None:
-        """The result of the tool call it answers, or, for an error answering none, a system message."""
+    def _observation(self, event: dict[str, Any], key: str, ts: str | None, index: int) -> None:
+        """The result of the tool call it answers; for an error answering none, a system message; for another
+        observation answering no action of the file, a result of its own."""
         observation = event.get("observation")
-        if not isinstance(observation, str) or observation in _SKIP_OBSERVATIONS:
+        if not isinstance(observation, str):
+            reason = f"element {index}: an observation of no known kind ({type(observation).__name__})"
+            self.rejects.append(reject(self.ctx, None, reason, NAME, excerpt_of(event)))
+            return
+        if observation in _SKIP_OBSERVATIONS:
             return
         cause = _id(event.get("cause"))
         text = content_text(event.get("content")) or event.get("message") or ""
         if cause in self.calls:
             call = self.calls[cause]
             self.steps.append(
-                Record(
-                    record_id=key,
-                    kind="tool_result",
-                    role="tool",
-                    text=text,
-                    tool_name=call.tool_name,
-                    tool_call_id=call.tool_call_id,
+                tool_result(
+                    key,
+                    call.tool_call_id,
+                    call.tool_name,
+                    text,
                     is_error=_is_error(event),
                     parent_id=call.record_id,
                     ts_start=ts,
@@ -324,6 +332,19 @@ class _Trajectory:
             )
         elif observation == "error":
             self.steps.append(self._step(key, "message", "system", text, {"ts_start": ts, **self.base}, is_error=True))
+        elif cause is None or cause not in self.actions:
+            self.steps.append(
+                tool_result(
+                    key,
+                    None,
+                    observation,
+                    text,
+                    is_error=_is_error(event),
+                    parent_id=self.run_parent,
+                    ts_start=ts,
+                    **self.base,
+                )
+            )
 
     def run_record(self, stamps: list[str | None]) -> Record:
         usage = self.totals.get("accumulated_token_usage")
@@ -350,5 +371,5 @@ _ACTIONS: dict[str, Callable[[_Trajectory, _Action], list[Record]]] = {
     "message": _Trajectory._message,
     "think": _Trajectory._think,
     "finish": _Trajectory._finish,
-    "reject": _Trajectory._finish,
+    "reject": _Trajectory._reject,
 }

@@ -11,16 +11,16 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from logviz_assets.formats.accounting import TraceFile, excerpt_of
 from logviz_assets.formats.base import DocumentFormat, FileContext, Item, reject
-from logviz_assets.formats.common import canonical_json
-from logviz_assets.formats.genai_spans import add_span, assembled, read_values
+from logviz_assets.formats.genai_spans import add_span, assembled
 from logviz_assets.formats.ids import clean_id
 from logviz_assets.formats.json_input import sniff_json
 from logviz_assets.formats.span_conventions import otlp_attributes, span_facts
 from logviz_assets.formats.span_model import Span, span_time, status_error
 
 NAME = "otel-genai"
-_OTLP_START = re.compile(r'^\s*\{\s*"resource_?[sS]pans"\s*:')
+_OTLP_START = re.compile(r'^\s*(\[\s*)?\{\s*"resource_?[sS]pans"\s*:')
 _SPANS_START = re.compile(r'^\s*\{\s*"spans"\s*:\s*\[\s*\{')
 _ARRAY_START = re.compile(r"^\s*\[\s*\{")
 _TRACE_KEY = re.compile(r'"(trace_id|traceId)"\s*:')
@@ -44,6 +44,18 @@ def _resource_spans(value: dict[str, Any]) -> Any:
     return value.get("resourceSpans", value.get("resource_spans"))
 
 
+def is_request(value: Any) -> bool:
+    """Whether a value is one OTLP export request (`resourceSpans`, or `resource_spans` as protobuf names it)."""
+    return isinstance(value, dict) and _resource_spans(value) is not None
+
+
+def _scope_spans(group: dict[str, Any]) -> Any:
+    for key in ("scopeSpans", "scope_spans", "instrumentationLibrarySpans", "instrumentation_library_spans"):
+        if key in group:
+            return group[key]
+    return None
+
+
 def service_project(resource_attributes: dict[str, Any]) -> str | None:
     name = resource_attributes.get("service.name")
     if isinstance(name, str) and name and not name.startswith("unknown_service"):
@@ -62,14 +74,14 @@ class OtelGenAI(DocumentFormat):
             return True
         value = sniff_json(head)
         if isinstance(value, dict):
-            if _resource_spans(value) is not None:
+            if is_request(value):
                 return True
             spans = value.get("spans")
             if isinstance(spans, list):
                 return bool(spans) and is_span(spans[0])
             return is_span(value)
-        if isinstance(value, list):
-            return bool(value) and is_span(value[0])
+        if isinstance(value, list):  # spans, or export requests as a collector's JSON array holds them
+            return bool(value) and (is_span(value[0]) or is_request(value[0]))
         # A first span longer than the head: judge by its opening keys.
         start = text[:4096]
         return bool(
@@ -79,62 +91,81 @@ class OtelGenAI(DocumentFormat):
         )
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
+        trace_file = TraceFile(ctx, NAME, "export request without spans")
+        yield from trace_file.accounted(self._items(data, ctx, trace_file))
+
+    def _items(self, data: bytes, ctx: FileContext, trace_file: TraceFile) -> Iterator[Item]:
         spans: list[Span] = []
-        values = yield from read_values(data, ctx, NAME, lambda value, line: self._collect(value, line, ctx, spans))
-        if values == 1:  # one document: line numbers of its values would mislead
+        yield from trace_file.read(data, lambda value, line: _Value(ctx, spans, trace_file, line).take(value))
+        if not trace_file.several:  # one document: line numbers of its values would mislead
             for span in spans:
                 span.line = None
         yield from assembled(spans, NAME, ctx)
 
-    def _collect(self, value: Any, line: int, ctx: FileContext, spans: list[Span]) -> Iterator[Item]:
-        if isinstance(value, dict) and _resource_spans(value) is not None:
-            yield from self._otlp_request(value, line, ctx, spans)
+
+class _Value:
+    """The spans of one value of a file (a request, a span list or a span) into `spans`; odd shapes are rejects."""
+
+    def __init__(self, ctx: FileContext, spans: list[Span], trace_file: TraceFile, line: int) -> None:
+        self.ctx = ctx
+        self.spans = spans
+        self.trace_file = trace_file
+        self.line = line
+
+    def take(self, value: Any) -> Iterator[Item]:
+        if is_request(value):
+            yield from self._request(value)
         elif isinstance(value, dict) and isinstance(value.get("spans"), list):
             for span in value["spans"]:
-                yield from self._add(sdk_span, span, None, line, ctx, spans)
+                yield from self._add(sdk_span, span, None)
         elif isinstance(value, list):
             for item in value:
-                if isinstance(item, dict) and _resource_spans(item) is not None:
-                    yield from self._otlp_request(item, line, ctx, spans)
+                if is_request(item):
+                    yield from self._request(item)
                 else:
-                    yield from self._add(sdk_span, item, None, line, ctx, spans)
+                    yield from self._add(sdk_span, item, None)
         elif is_span(value):
-            yield from self._add(sdk_span, value, None, line, ctx, spans)
+            yield from self._add(sdk_span, value, None)
         else:
-            yield reject(ctx, line, "neither an OTLP export request nor a span", NAME, canonical_json(value))
+            yield self._reject("neither an OTLP export request nor a span", value)
 
-    def _otlp_request(self, request: dict[str, Any], line: int, ctx: FileContext, spans: list[Span]) -> Iterator[Item]:
+    def _reject(self, reason: str, value: Any = None) -> Item:
+        return reject(self.ctx, self.line, reason, NAME, excerpt_of(value) if value is not None else None)
+
+    def _request(self, request: dict[str, Any]) -> Iterator[Item]:
         resource_spans = _resource_spans(request)
         if not isinstance(resource_spans, list):
-            yield reject(ctx, line, "resourceSpans is not a list", NAME)
+            yield self._reject("resourceSpans is not a list", resource_spans)
             return
         for group in resource_spans:
             if not isinstance(group, dict):
-                yield reject(ctx, line, "a resourceSpans entry is not an object", NAME, canonical_json(group))
+                yield self._reject("a resourceSpans entry is not an object", group)
                 continue
             resource = group.get("resource") if isinstance(group.get("resource"), dict) else {}
             project = service_project(otlp_attributes(resource.get("attributes")))
-            scopes = group.get("scopeSpans", group.get("scope_spans", group.get("instrumentationLibrarySpans")))
-            for scope in scopes if isinstance(scopes, list) else []:
-                for span in (scope.get("spans") if isinstance(scope, dict) else None) or []:
-                    yield from self._add(otlp_span, span, project, line, ctx, spans)
+            scopes = _scope_spans(group)
+            if scopes is not None and not isinstance(scopes, list):
+                yield self._reject("scopeSpans is not a list", scopes)
+                continue
+            for scope in scopes or []:
+                spans = scope.get("spans") if isinstance(scope, dict) else None
+                if not isinstance(scope, dict) or not isinstance(spans, list | None):
+                    yield self._reject("a scopeSpans entry is not an object with a list of spans", scope)
+                    continue
+                for span in spans or []:
+                    yield from self._add(otlp_span, span, project)
 
     def _add(
-        self,
-        build: Callable[[Any, str | None, int], Span | str],
-        raw: Any,
-        project: str | None,
-        line: int,
-        ctx: FileContext,
-        spans: list[Span],
+        self, build: Callable[[Any, str | None, int], Span | str], raw: Any, project: str | None
     ) -> Iterator[Item]:
-        return add_span(lambda: build(raw, project, line), spans, ctx, line, NAME, raw, "span")
+        self.trace_file.note(self.line, "span that is not a step")
+        return add_span(lambda: build(raw, project, self.line), self.spans, self.ctx, self.line, NAME, raw, "span")
 
 
 def _events(raw: Any) -> list[dict[str, Any]]:
     return [
         {"name": event.get("name"), "attributes": otlp_attributes(event.get("attributes"))}
-        for event in raw or []
+        for event in (raw if isinstance(raw, list) else [])
         if isinstance(event, dict)
     ]
 

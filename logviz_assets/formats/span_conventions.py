@@ -9,6 +9,7 @@ the OTLP/JSON encoding of attribute values, which otel-genai files use.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from logviz_assets.formats.common import decode, first_of, text_of, to_float, to_int
@@ -38,6 +39,9 @@ _TOOL_ARGS_KEYS = (
     "tool.arguments",
     "input.value",
     "traceloop.entity.input",
+    "tool_call.function.arguments",
+    # OpenInference's declaration of the tool's parameters: shown only where no call names its arguments.
+    "tool.parameters",
 )
 _TOOL_RESULT_KEYS = (
     "gen_ai.tool.call.result",
@@ -75,24 +79,30 @@ _TOKEN_KEYS = {
 
 
 def otlp_value(value: Any) -> Any:
-    """The plain value of an OTLP/JSON `AnyValue` (`{"stringValue": ...}` and friends)."""
+    """The plain value of an OTLP/JSON `AnyValue` (`{"stringValue": ...}` and friends; `string_value` as
+    protobuf's JSON printer writes it when it keeps the field names)."""
     if not isinstance(value, dict):
         return value
-    if "stringValue" in value:
-        return value["stringValue"]
-    if "intValue" in value:
-        return to_int(value["intValue"])
-    if "doubleValue" in value:
-        return to_float(value["doubleValue"])
-    if "boolValue" in value:
-        return bool(value["boolValue"])
-    if "arrayValue" in value:
-        return [otlp_value(v) for v in (value["arrayValue"] or {}).get("values") or []]
-    if "kvlistValue" in value:
-        return otlp_attributes((value["kvlistValue"] or {}).get("values"))
-    if "bytesValue" in value:
-        return value["bytesValue"]
+    for camel, snake, convert in _VALUE_KINDS:
+        if camel in value or snake in value:
+            return convert(value[camel] if camel in value else value[snake])
     return None
+
+
+def _values_of(container: Any) -> list[Any]:
+    values = container.get("values") if isinstance(container, dict) else None
+    return values if isinstance(values, list) else []
+
+
+_VALUE_KINDS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("stringValue", "string_value", lambda v: v),
+    ("intValue", "int_value", to_int),
+    ("doubleValue", "double_value", to_float),
+    ("boolValue", "bool_value", bool),
+    ("arrayValue", "array_value", lambda v: [otlp_value(item) for item in _values_of(v)]),
+    ("kvlistValue", "kvlist_value", lambda v: otlp_attributes(_values_of(v))),
+    ("bytesValue", "bytes_value", lambda v: v),
+)
 
 
 def otlp_attributes(items: Any) -> dict[str, Any]:
@@ -100,7 +110,7 @@ def otlp_attributes(items: Any) -> dict[str, Any]:
     if isinstance(items, dict):
         return items
     result: dict[str, Any] = {}
-    for item in items or []:
+    for item in items if isinstance(items, list) else []:
         if isinstance(item, dict) and isinstance(item.get("key"), str):
             result[item["key"]] = otlp_value(item.get("value"))
     return result
@@ -158,6 +168,7 @@ def span_facts(
 
 def _kind(attrs: dict[str, Any]) -> str | None:
     operation = attrs.get("gen_ai.operation.name")
+    operation = operation if isinstance(operation, str) else None
     if operation in _AGENT_OPS:
         return AGENT
     if operation in _TOOL_OPS:
@@ -211,7 +222,7 @@ def _read_output(facts: SpanFacts, attrs: dict[str, Any], events: list[dict[str,
 
 
 def _read_tool(facts: SpanFacts, attrs: dict[str, Any], name: str | None) -> None:
-    facts.tool_name = first_of(attrs, "gen_ai.tool.name", "tool.name")
+    facts.tool_name = first_of(attrs, "gen_ai.tool.name", "tool.name", "tool_call.function.name")
     if not facts.tool_name and attrs.get("traceloop.span.kind") == "tool":
         facts.tool_name = attrs.get("traceloop.entity.name")
     if not facts.tool_name and facts.kind == TOOL and name:

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import PurePath
 from typing import Any
 
+from logviz_assets.formats.accounting import excerpt_of
 from logviz_assets.formats.base import (
     DOCUMENT_ERRORS,
     DocumentFormat,
@@ -25,6 +26,8 @@ from logviz_assets.formats.base import (
 from logviz_assets.formats.common import canonical_json, content_text, maybe_json, split_model, to_float, to_int
 from logviz_assets.formats.ids import instance_run_id, run_record_id, tidied
 from logviz_assets.formats.mini_swe_agent import mini_records
+from logviz_assets.formats.steps import tool_call, tool_result
+from logviz_assets.formats.swe_history import history_records, is_demonstration
 from logviz_assets.record import Record
 
 NAME = "swe-agent"
@@ -32,9 +35,11 @@ NAME = "swe-agent"
 _TRAJECTORY_KEY = re.compile(rb'"trajectory"\s*:\s*\[')
 _HISTORY_KEY = re.compile(rb'"history"\s*:\s*\[')
 _STEP_KEYS = (b'"action"', b'"observation"')
+_STEP_FIELDS = {"thought", "action", "response", "observation"}
 _MINI_FORMAT = re.compile(rb'"trajectory_format"\s*:\s*"mini-swe-agent')
 _MINI_VERSION = re.compile(rb'"mini_version"\s*:')
 _FIRST_KEY_INFO = re.compile(rb'^\s*\{\s*"info"\s*:\s*\{')
+_SWE_MESSAGE_TYPE = re.compile(rb'"message_type"\s*:\s*"(?:system_prompt|observation|action|thought|demonstration)"')
 
 
 def _instance_from_path(source_file: str) -> str:
@@ -59,7 +64,8 @@ class SweAgent(DocumentFormat):
             return True
         if _TRAJECTORY_KEY.search(head):
             return bool(_HISTORY_KEY.search(head)) or all(key in head for key in _STEP_KEYS)
-        return False
+        # A demonstration: only the `history`, its messages typed as SWE-agent types them.
+        return bool(_HISTORY_KEY.search(head) and _SWE_MESSAGE_TYPE.search(head))
 
     def parse_document(self, data: bytes, ctx: FileContext) -> Iterator[Item]:
         value = yield from typed_document(data, ctx, NAME, dict, "a JSON object")
@@ -69,8 +75,11 @@ class SweAgent(DocumentFormat):
             records = partial(mini_records, value, ctx, NAME, _instance_from_path(ctx.source_file))
         elif isinstance(value.get("trajectory"), list):
             records = partial(_swe_records, value, ctx)
+        elif isinstance(value.get("history"), list) and "trajectory" not in value:
+            records = partial(history_records, value, ctx, NAME, _instance_from_path(ctx.source_file))
         else:
-            yield reject(ctx, None, "neither a SWE-agent `trajectory` nor a mini-SWE-agent `messages` list", NAME)
+            reason = "neither a SWE-agent `trajectory` or `history` nor a mini-SWE-agent `messages` list"
+            yield reject(ctx, None, reason, NAME)
             return
         yield from guarded(
             lambda: tidied(records()), ctx, None, NAME, "unexpected trajectory shape", errors=DOCUMENT_ERRORS
@@ -102,11 +111,8 @@ def _swe_model(config: dict[str, Any], doc: dict[str, Any]) -> str | None:
 
 def _swe_task(history: list[Any]) -> str | None:
     for message in history:
-        if not isinstance(message, dict) or message.get("is_demo") or message.get("role") != "user":
-            continue
-        if message.get("message_type") in ("demonstration",):
-            continue
-        return content_text(message.get("content"))
+        if isinstance(message, dict) and message.get("role") == "user" and not is_demonstration(message):
+            return content_text(message.get("content"))
     return None
 
 
@@ -164,7 +170,11 @@ def _swe_records(doc: dict[str, Any], ctx: FileContext) -> Iterator[Item]:
     seq = 0
     for index, step in enumerate(trajectory):
         if not isinstance(step, dict):
-            yield reject(ctx, None, f"trajectory[{index}] is not an object", NAME, canonical_json(step))
+            yield reject(ctx, None, f"trajectory[{index}] is not an object", NAME, excerpt_of(step))
+            continue
+        if not _STEP_FIELDS & step.keys():
+            reason = f"trajectory[{index}] holds no thought, action, response or observation"
+            yield reject(ctx, None, reason, NAME, excerpt_of(step))
             continue
         for record in _swe_step(step, index, base, {"model": model, "provider": provider, **base}):
             record.seq = seq
@@ -202,23 +212,14 @@ def _swe_step(step: dict[str, Any], index: int, base: dict[str, Any], common: di
         command = action.strip("\n")
         call_id = f"step-{index}"
         tool_name = command.split(maxsplit=1)[0]
-        yield Record(
-            record_id=f"{key}:call",
-            kind="tool_call",
-            role="assistant",
-            tool_name=tool_name,
-            tool_call_id=call_id,
-            tool_args=canonical_json({"command": command}),
-            parent_id=run_parent,
-            **common,
+        yield tool_call(
+            f"{key}:call", call_id, tool_name, canonical_json({"command": command}), parent_id=run_parent, **common
         )
-        yield Record(
-            record_id=f"{key}:result",
-            kind="tool_result",
-            role="tool",
-            text=observation or "",
-            tool_name=tool_name,
-            tool_call_id=call_id,
+        yield tool_result(
+            f"{key}:result",
+            call_id,
+            tool_name,
+            observation or "",
             parent_id=f"{key}:call",
             **base,
         )

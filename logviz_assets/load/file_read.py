@@ -1,18 +1,22 @@
 """Reading one log file into records: detection, the resumable JSONL read, whole documents.
 
 Pure logic over the file system, no Dagster and no store, so Load's hardest part can be
-tested alone. The loader calls `read_file` for each new or grown file.
+tested alone. The loader calls `read_file` for each new or grown file. Every line read is
+accounted for: it became records, was skipped on purpose (counted by kind), or was rejected.
+Reading is bounded by `logviz_assets.limits`.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from logviz_assets.formats import HEAD_BYTES, DocumentFormat, FileContext, JsonlFormat, LogFormat, detect_format
-from logviz_assets.formats.base import reject
+from logviz_assets.formats.base import Item, Skip, reject
+from logviz_assets.limits import MAX_DOCUMENT_BYTES, MAX_LINE_BYTES, MAX_RAW_CHARS, MAX_TEXT_CHARS
 from logviz_assets.record import Record, Reject
 
 
@@ -26,6 +30,11 @@ class FileRead:
     end_offset: int = 0
     end_line: int = 0
     state: dict[str, Any] = field(default_factory=dict)
+    # The accounting of the lines this read covered (for a document, of the file as one unit).
+    record_lines: int = 0
+    rejected_lines: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    unreadable: bool = False  # the file could not be opened or read: try it again next load
 
 
 def sniff(path: Path) -> LogFormat | None:
@@ -34,23 +43,46 @@ def sniff(path: Path) -> LogFormat | None:
     return detect_format(head, str(path))
 
 
+class OversizedLine(bytes):
+    """The head of a line longer than `MAX_LINE_BYTES`, carrying the line's full length."""
+
+    length: int
+
+
 def complete_lines(path: Path, offset: int, first_line: int) -> Iterator[tuple[int, bytes, int]]:
     """(line number, raw line, offset after the line) for each whole line from `offset`.
 
     A last line without its newline is not yielded: the agent may still be writing it,
     and the next read starts at its first byte. Lines stay bytes: the parser decodes only
-    those it needs.
+    those it needs. A line over `MAX_LINE_BYTES` is never held whole: it comes as an
+    `OversizedLine`, its first bytes only.
     """
     with path.open("rb") as handle:
         handle.seek(offset)
         line_no = first_line
         position = offset
-        for raw in handle:
-            if not raw.endswith(b"\n"):
+        while raw := handle.readline(MAX_LINE_BYTES + 1):
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                raw = _rest_of_long_line(handle, raw)
+                if raw is None:
+                    return
+            elif not raw.endswith(b"\n"):
                 return
             line_no += 1
-            position += len(raw)
+            position += raw.length if isinstance(raw, OversizedLine) else len(raw)
             yield line_no, raw, position
+
+
+def _rest_of_long_line(handle, head: bytes) -> OversizedLine | None:
+    """Read past the rest of an oversized line; None when it has no newline yet."""
+    length = len(head)
+    while chunk := handle.readline(1024 * 1024):
+        length += len(chunk)
+        if chunk.endswith(b"\n"):
+            line = OversizedLine(head[:4096])
+            line.length = length
+            return line
+    return None
 
 
 def read_file(
@@ -81,30 +113,97 @@ def read_file(
         result.state = dict(state or {})
         positions: dict[int, int] = {}
 
+        oversized: list[Reject] = []
+
         def lines() -> Iterator[tuple[int, bytes]]:
             for line_no, raw, end in complete_lines(path, offset, line):
                 positions["line"], positions["offset"] = line_no, end
+                if isinstance(raw, OversizedLine):
+                    reason = f"line of {raw.length:,} bytes is over the limit of {MAX_LINE_BYTES:,}: not read"
+                    oversized.append(reject(ctx, line_no, reason, fmt.name, raw.decode("utf-8", "replace")))
+                    continue
                 yield line_no, raw
 
-        _collect(fmt.parse_lines(lines(), ctx, result.state), result, ctx)
+        _collect(fmt.parse_lines(lines(), ctx, result.state), result, ctx, extra=oversized, after_line=line)
         result.end_line = positions.get("line", line)
         result.end_offset = positions.get("offset", offset)
     elif isinstance(fmt, DocumentFormat):
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            reason = f"a {fmt.name} document of {size:,} bytes is over the limit of {MAX_DOCUMENT_BYTES:,}: not read"
+            _collect(iter([reject(ctx, None, reason, fmt.name)]), result, ctx)
+            result.end_offset = size
+            return result
         data = path.read_bytes()
-        _collect(fmt.parse_document(data, ctx), result, ctx)
+        _collect(fmt.parse_document(data, ctx), result, ctx, whole_document=True)
         result.end_offset = len(data)
         result.end_line = data.count(b"\n")
     return result
 
 
-def _collect(items: Iterator[Record | Reject], into: FileRead, ctx: FileContext) -> None:
-    """Sort a parser's output; a parser tripped by content it did not expect keeps the
-    records it gave so far, and the rest of the file becomes one reject saying why."""
+def _collect(
+    items: Iterator[Item],
+    into: FileRead,
+    ctx: FileContext,
+    extra: list[Reject] = (),
+    whole_document: bool = False,
+    after_line: int = 0,
+) -> None:
+    """Sort a parser's output and account for the lines it covered.
+
+    A parser tripped by content it did not expect keeps the records it gave so far, and the
+    rest of the file becomes one reject saying why. A line counts once: as rejected if any
+    reject names it, else as a line of records, else as skipped. Lines up to `after_line`
+    belong to an earlier read (a record completed only now, such as a run, may name one).
+    """
+    record_lines: set[int] = set()
+    rejected_lines: set[int] = set()
+    skipped: dict[int, str] = {}
     try:
         for item in items:
             if isinstance(item, Record):
-                into.records.append(item)
+                into.records.append(_within_limits(item))
+                if item.source_line is not None:
+                    record_lines.add(item.source_line)
+            elif isinstance(item, Skip):
+                if item.line is not None:
+                    skipped.setdefault(item.line, item.kind)
+                else:
+                    into.skipped[item.kind] += 1
             else:
                 into.rejects.append(item)
+                if item.source_line is not None:
+                    rejected_lines.add(item.source_line)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as err:
         into.rejects.append(reject(ctx, None, f"unexpected content: {type(err).__name__}: {err}", into.format_name))
+    for problem in extra:
+        into.rejects.append(problem)
+        rejected_lines.add(problem.source_line)
+    if whole_document:  # the file is the unit: it gave records, or a reject, or was skipped
+        into.rejected_lines = int(bool(into.rejects))
+        into.record_lines = int(bool(into.records) and not into.rejects)
+        if not into.records and not into.rejects and not into.skipped:
+            into.skipped["document without steps"] += 1
+        return
+    record_lines = {line for line in record_lines if line > after_line}
+    into.rejected_lines = len(rejected_lines)
+    into.record_lines = len(record_lines - rejected_lines)
+    counted = rejected_lines | record_lines
+    into.skipped.update(kind for line, kind in skipped.items() if line not in counted)
+
+
+def _within_limits(record: Record) -> Record:
+    """The record with its text and tool arguments cut to `MAX_TEXT_CHARS`, saying how long they were."""
+    long_text = record.text is not None and len(record.text) > MAX_TEXT_CHARS
+    long_args = record.tool_args is not None and len(record.tool_args) > MAX_TEXT_CHARS
+    long_raw = record.raw is not None and len(record.raw) > MAX_RAW_CHARS
+    if not (long_text or long_args or long_raw):
+        return record
+    changes: dict[str, Any] = {}
+    if long_text:
+        changes.update(text=record.text[:MAX_TEXT_CHARS], text_cut_from=len(record.text))
+    if long_args:
+        changes.update(tool_args=record.tool_args[:MAX_TEXT_CHARS], tool_args_cut_from=len(record.tool_args))
+    if long_raw:
+        changes.update(raw=record.raw[:MAX_RAW_CHARS])
+    return replace(record, **changes)

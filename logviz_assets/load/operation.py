@@ -24,6 +24,7 @@ from logviz_assets.load.file_read import FileRead, read_file
 from logviz_assets.load.source import HEAD_CHECK_BYTES, Change, DataSource, FoundFile, KnownFile, head_hash
 from logviz_assets.record import ParseState, Reject
 from logviz_assets.store import FileWrite, RecordStore
+from logviz_assets.store.loads import READ_FAILURE
 
 ReadJob = tuple[FoundFile, Change, KnownFile | None, tuple[int, int, str | None] | None]
 log = logging.getLogger(__name__)
@@ -40,6 +41,11 @@ class LoadReport:
     records_added: int = 0
     records_in_rewritten_files: int = 0
     rejects: int = 0
+    lines_read: int = 0
+    record_lines: int = 0
+    rejected_lines: int = 0
+    lines_skipped: Counter = field(default_factory=Counter)  # by kind of bookkeeping line
+    files_unreadable: int = 0
     runs_linked: int = 0
     formats: Counter = field(default_factory=Counter)
     records_total: int = 0
@@ -67,7 +73,8 @@ def load(
     report.plan = plan.counts()
     progress(f"load plan: {report.plan}")
 
-    pending: list[FileWrite] = []
+    pending: list[FileWrite] = [_unreadable(path, why) for path, why in plan.unreadable]
+    report.files_unreadable = len(pending)
     pending_records = 0
     to_read = plan.to_read
     jobs = [(file, change, known.get(file.path), resume.get(file.path)) for change, file in to_read]
@@ -75,10 +82,16 @@ def load(
     workers = workers if size >= parallel_min_bytes and len(jobs) > 1 else 1
     if workers > 1:
         progress(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes")
-    for index, ((_, change, _, _), write) in enumerate(zip(jobs, _read_all(jobs, workers), strict=True), start=1):
+    for index, ((_, change, _, resumed), write) in enumerate(zip(jobs, _read_all(jobs, workers), strict=True), start=1):
         report.files_read += 1
         report.records_read += len(write.records)
         report.rejects += len(write.rejects)
+        report.files_unreadable += not write.recorded
+        if write.format_is_lines:
+            report.lines_read += write.lines - (resumed[1] if change is Change.GROWN and resumed else 0)
+        report.record_lines += write.record_lines
+        report.rejected_lines += write.rejected_lines
+        report.lines_skipped += write.skipped
         report.formats[write.format_name or "unknown"] += 1
         if change is Change.REWRITTEN:
             report.records_in_rewritten_files += len(write.records)
@@ -90,7 +103,7 @@ def load(
             pending, pending_records = [], 0
 
     report.records_total = before
-    if jobs or plan.vanished or not store.exists():  # the last batch and the vanished files, in one opening
+    if jobs or pending or plan.vanished or not store.exists():  # the last batch and the vanished files, in one opening
         linked, report.records_total = store.write_files(pending, plan.vanished)
         report.runs_linked += linked
     report.records_added = report.records_total - before
@@ -168,7 +181,7 @@ def _read(
         else:
             result = read_file(path)
     except Exception as err:  # one unreadable file must not stop the load
-        result = _failed_read(file, f"could not read file: {type(err).__name__}: {err}")
+        result = _failed_read(file, f"{type(err).__name__}: {err}")
     fmt_append_only = result.format_name is not None and format_named(result.format_name).append_only
     head_len = min(HEAD_CHECK_BYTES, result.end_offset)
     known = KnownFile(
@@ -190,7 +203,19 @@ def _read(
         text_hashes=text_hashes_of(result.records),
         rejects=result.rejects,
         replace=change is not Change.GROWN,
+        record_lines=result.record_lines,
+        rejected_lines=result.rejected_lines,
+        skipped=result.skipped,
+        recorded=not result.unreadable,
+        format_is_lines=fmt_append_only,
     )
+
+
+def _unreadable(path: str, why: str) -> FileWrite:
+    """A file the scan listed but could not look at: a reject now, and another try next load."""
+    reject = Reject(source_file=path, source_line=None, reason=f"{READ_FAILURE}{why}")
+    nothing = KnownFile(path=path, size=0, mtime_ns=0, offset=0, head_len=0, head_hash="", append_only=False)
+    return FileWrite(nothing, None, 0, "{}", [], [], [reject], replace=False, recorded=False)
 
 
 def _safe_head_hash(path: str, length: int) -> str:
@@ -201,4 +226,6 @@ def _safe_head_hash(path: str, length: int) -> str:
 
 
 def _failed_read(file: FoundFile, reason: str) -> FileRead:
-    return FileRead(rejects=[Reject(source_file=file.path, source_line=None, reason=reason)], end_offset=file.size)
+    return FileRead(
+        rejects=[Reject(source_file=file.path, source_line=None, reason=f"{READ_FAILURE}{reason}")], unreadable=True
+    )

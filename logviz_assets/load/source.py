@@ -27,12 +27,15 @@ class DataSource:
     def __init__(self, roots: Iterable[Path | str]) -> None:
         self.roots = [Path(root) for root in roots]
 
-    def scan(self) -> Iterator[FoundFile]:
-        return scan(self.roots)
+    def scan(self, problems: list[tuple[str, str]] | None = None) -> Iterator[FoundFile]:
+        return scan(self.roots, problems)
 
     def plan(self, known: dict[str, KnownFile]) -> LoadPlan:
         """What a load must read, given the manifest the last load left."""
-        return classify(self.scan(), known)
+        problems: list[tuple[str, str]] = []
+        plan = classify(self.scan(problems), known)
+        plan.unreadable = problems
+        return plan
 
     def fingerprint(self) -> dict[str, int]:
         return fingerprint(self.scan())
@@ -73,6 +76,7 @@ class LoadPlan:
     rewritten: list[FoundFile] = field(default_factory=list)
     vanished: list[str] = field(default_factory=list)
     unchanged: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (path, why): listed but not stat-able
 
     @property
     def to_read(self) -> list[tuple[Change, FoundFile]]:
@@ -89,23 +93,25 @@ class LoadPlan:
             "rewritten": len(self.rewritten),
             "vanished": len(self.vanished),
             "unchanged": self.unchanged,
+            "unreadable": len(self.unreadable),
         }
 
 
-def scan(roots: Iterable[Path]) -> Iterator[FoundFile]:
+def scan(roots: Iterable[Path], problems: list[tuple[str, str]] | None = None) -> Iterator[FoundFile]:
     """Every candidate log file below `roots`, recursively; hidden folders are skipped.
 
-    Overlapping roots (a folder and one inside it) yield each file once.
+    Overlapping roots (a folder and one inside it) yield each file once. A file that is
+    listed but cannot be looked at (a symlink loop, no permission) is added to `problems`.
     """
     seen: set[str] = set()
     for root in roots:
-        for file in [_found(str(root))] if root.is_file() else _walk(str(root)):
+        for file in [_found(str(root), problems)] if root.is_file() else _walk(str(root), problems):
             if file is not None and file.path not in seen:
                 seen.add(file.path)
                 yield file
 
 
-def _walk(folder: str) -> Iterator[FoundFile | None]:
+def _walk(folder: str, problems: list[tuple[str, str]] | None) -> Iterator[FoundFile | None]:
     """Candidate files of `folder` in name order, then those of its subfolders, as os.walk would.
 
     Symlinked folders are not followed, so a link loop cannot trap the scan.
@@ -119,19 +125,30 @@ def _walk(folder: str) -> Iterator[FoundFile | None]:
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
+        if _is_folder(entry):
             if not entry.is_symlink():
                 subfolders.append(entry.path)
         elif entry.name.endswith(CANDIDATE_SUFFIXES):
-            yield _found(entry.path)
+            yield _found(entry.path, problems)
     for subfolder in subfolders:
-        yield from _walk(subfolder)
+        yield from _walk(subfolder, problems)
 
 
-def _found(path: str) -> FoundFile | None:
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: not a folder; `_found` reports it if it is a candidate file
+        return False
+
+
+def _found(path: str, problems: list[tuple[str, str]] | None = None) -> FoundFile | None:
     try:
         stat = os.stat(path)
-    except FileNotFoundError:  # removed between listing and stat
+    except FileNotFoundError:  # removed between listing and stat (or a dangling link)
+        return None
+    except OSError as err:  # a symlink loop, a permission: say so rather than stop the scan
+        if problems is not None:
+            problems.append((path, f"{type(err).__name__}: {err.strerror or err}"))
         return None
     return FoundFile(path, stat.st_size, stat.st_mtime_ns)
 

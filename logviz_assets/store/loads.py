@@ -4,7 +4,9 @@ the manifest read back. Plain functions over an open connection; `RecordStore` o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections import Counter
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -27,6 +29,19 @@ class FileWrite:
     text_hashes: list[str]  # one per record, see `index.text.text_hashes_of`
     rejects: list[Reject]
     replace: bool  # new or rewritten: drop what the file held before
+    # How the lines of this read were accounted for (added to the file's earlier reads when it grew).
+    record_lines: int = 0
+    rejected_lines: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    # False for a file that could not be read at all: its rejects are written, but it is not
+    # marked as read, so the next load tries it again.
+    recorded: bool = True
+    format_is_lines: bool = False  # JSON Lines: `lines` counts what the accounting adds up to
+
+
+# The reason of a reject for a file that could not be read at all; the next read of the file
+# (failed again or not) replaces it.
+READ_FAILURE = "could not read file: "
 
 
 def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
@@ -46,6 +61,11 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
             con.execute("DELETE FROM records WHERE source_file IN (SELECT path FROM replaced_paths)")
             con.execute("DELETE FROM rejects WHERE source_file IN (SELECT path FROM replaced_paths)")
             con.unregister("replaced_paths")
+        con.execute(
+            "DELETE FROM rejects WHERE source_line IS NULL AND starts_with(reason, ?) "
+            "AND source_file IN (SELECT unnest(?))",
+            [READ_FAILURE, [w.known.path for w in writes]],
+        )
         # One record id can only be written once per statement: the last occurrence wins.
         latest: dict[str, tuple[Record, str]] = {}
         for write in writes:
@@ -64,28 +84,7 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
             con.register("batch_rejects", table)
             con.execute(f"INSERT INTO rejects ({', '.join(REJECT_COLUMNS)}) SELECT * FROM batch_rejects")
             con.unregister("batch_rejects")
-        manifest = pa.table(
-            {
-                "path": [w.known.path for w in writes],
-                "format": [w.format_name for w in writes],
-                "size": [w.known.size for w in writes],
-                "mtime_ns": [w.known.mtime_ns for w in writes],
-                "offset": [w.known.offset for w in writes],
-                "lines": [w.lines for w in writes],
-                "head_len": [w.known.head_len for w in writes],
-                "head_hash": [w.known.head_hash for w in writes],
-                "append_only": [w.known.append_only for w in writes],
-                "parser_state": [w.parser_state for w in writes],
-            }
-        )
-        con.register("batch_files", manifest)
-        con.execute(
-            'INSERT OR REPLACE INTO files (path, format, size, mtime_ns, "offset", lines, head_len, head_hash, '
-            "append_only, parser_state, vanished, loaded_at) "
-            'SELECT path, format, size, mtime_ns, "offset", lines, head_len, head_hash, append_only, parser_state, '
-            "false, current_timestamp FROM batch_files"
-        )
-        con.unregister("batch_files")
+        _write_manifest(con, [w for w in writes if w.recorded])
         # In the same transaction, so a crash between batches leaves no half-finished run behind.
         complete_runs(con, sorted({r.run_id for r, _ in latest.values()}))
         linked = link_spawned_runs(con)
@@ -94,6 +93,50 @@ def write_files(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> int:
     except BaseException:
         con.rollback()
         raise
+
+
+def _write_manifest(con: duckdb.DuckDBPyConnection, writes: list[FileWrite]) -> None:
+    """The files' manifest rows; a grown file's line counts add to those of its earlier reads."""
+    if not writes:
+        return
+    grown = [w.known.path for w in writes if not w.replace]
+    before: dict[str, tuple[int, int, str]] = {}
+    if grown:
+        rows = con.execute(
+            "SELECT path, record_lines, rejected_lines, skipped FROM files WHERE path IN (SELECT unnest(?))", [grown]
+        ).fetchall()
+        before = {path: (records, rejected, skipped) for path, records, rejected, skipped in rows}
+    record_lines, rejected_lines, skipped = [], [], []
+    for w in writes:
+        old_records, old_rejected, old_skipped = (0, 0, "{}") if w.replace else before.get(w.known.path, (0, 0, "{}"))
+        record_lines.append(old_records + w.record_lines)
+        rejected_lines.append(old_rejected + w.rejected_lines)
+        skipped.append(json.dumps(dict(Counter(json.loads(old_skipped)) + w.skipped), sort_keys=True))
+    manifest = pa.table(
+        {
+            "path": [w.known.path for w in writes],
+            "format": [w.format_name for w in writes],
+            "size": [w.known.size for w in writes],
+            "mtime_ns": [w.known.mtime_ns for w in writes],
+            "offset": [w.known.offset for w in writes],
+            "lines": [w.lines for w in writes],
+            "head_len": [w.known.head_len for w in writes],
+            "head_hash": [w.known.head_hash for w in writes],
+            "append_only": [w.known.append_only for w in writes],
+            "parser_state": [w.parser_state for w in writes],
+            "record_lines": record_lines,
+            "rejected_lines": rejected_lines,
+            "skipped": skipped,
+        }
+    )
+    con.register("batch_files", manifest)
+    con.execute(
+        'INSERT OR REPLACE INTO files (path, format, size, mtime_ns, "offset", lines, head_len, head_hash, '
+        "append_only, parser_state, record_lines, rejected_lines, skipped, vanished, loaded_at) "
+        'SELECT path, format, size, mtime_ns, "offset", lines, head_len, head_hash, append_only, parser_state, '
+        "record_lines, rejected_lines, skipped, false, current_timestamp FROM batch_files"
+    )
+    con.unregister("batch_files")
 
 
 def known_files(con: duckdb.DuckDBPyConnection) -> dict[str, KnownFile]:

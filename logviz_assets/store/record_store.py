@@ -24,7 +24,7 @@ from logviz_assets.load.source import KnownFile
 from logviz_assets.store import loads
 from logviz_assets.store.access import AccessLock
 from logviz_assets.store.loads import FileWrite
-from logviz_assets.store.schema import DDL
+from logviz_assets.store.schema import DDL, migrations
 
 Connect = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
@@ -36,7 +36,14 @@ WRITE_WAIT_SECONDS = 600.0
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("SET TimeZone = 'UTC'")
+    columns: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'"
+    ).fetchall():
+        columns.setdefault(table, set()).add(column)
     con.execute(DDL)
+    for statement in migrations(columns):
+        con.execute(statement)
 
 
 class RecordStore:

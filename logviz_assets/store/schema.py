@@ -52,7 +52,10 @@ CREATE TABLE IF NOT EXISTS files (
     append_only BOOLEAN NOT NULL,
     parser_state VARCHAR,
     vanished BOOLEAN NOT NULL DEFAULT false,
-    loaded_at TIMESTAMPTZ DEFAULT current_timestamp
+    loaded_at TIMESTAMPTZ DEFAULT current_timestamp,
+    record_lines BIGINT NOT NULL DEFAULT 0,
+    rejected_lines BIGINT NOT NULL DEFAULT 0,
+    skipped VARCHAR NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS rejects (
     source_file VARCHAR NOT NULL,
@@ -104,3 +107,30 @@ def _array(values: list, type_: pa.DataType) -> pa.Array:
 def select_list(columns: Iterable[str]) -> str:
     """The SELECT list that casts ISO timestamp text to TIMESTAMPTZ on insert."""
     return ", ".join(f"CAST({c} AS TIMESTAMPTZ)" if c in TIMESTAMP_COLUMNS else c for c in columns)
+
+
+def migrations(existing: dict[str, set[str]]) -> list[str]:
+    """ALTER statements adding the columns a store made by an earlier version lacks.
+
+    `existing` maps each table to its columns; new columns go at the end, and every reader
+    names its columns, so their order does not matter.
+    """
+    wanted = {
+        "records": [
+            _column_sql(f.name, f.type, required=False).strip() for f in fields(Record) if f.name != "record_id"
+        ]
+        + ["text_hash VARCHAR"],
+        "files": [
+            "record_lines BIGINT NOT NULL DEFAULT 0",
+            "rejected_lines BIGINT NOT NULL DEFAULT 0",
+            "skipped VARCHAR NOT NULL DEFAULT '{}'",
+        ],
+    }
+    statements = []
+    for table, columns in wanted.items():
+        if table not in existing:
+            continue  # created just now from DDL, with every column
+        for column in columns:
+            if column.split()[0] not in existing[table]:
+                statements.append(f"ALTER TABLE {table} ADD COLUMN {column}")
+    return statements

@@ -207,3 +207,35 @@ def test_error_level_and_malformed_lines(tmp_path: Path) -> None:
     assert records["langfuse:t1:t1tool"].parent_id == generation.record_id  # follows the observation parent
     assert records["langfuse:t1:run"].text == "do it"
     assert records["langfuse:t2:run"].source_line == 3
+
+
+def test_spans_and_events_that_carry_input_or_output_are_steps(tmp_path: Path) -> None:
+    observations = [
+        observation("chain", "SPAN", input=json.dumps({"question": "why?"}), output=json.dumps({"answer": "because"})),
+        observation(
+            "g1", "GENERATION", output="thinking", parentObservationId="chain", startTime="2025-01-01T00:00:01Z"
+        ),
+        observation("wrapper", "SPAN", input=None, output=None),
+        observation("e1", "EVENT", input=None, output="cache hit", startTime="2025-01-01T00:00:02Z"),
+        observation("r1", "RETRIEVER", input="docs about why", output=None, startTime="2025-01-01T00:00:03Z"),
+        observation("bare", "EVENT", input=None, output=None, startTime="2025-01-01T00:00:04Z"),
+    ]
+    path = tmp_path / "trace.json"
+    path.write_text(export_line("t1", observations))
+    result = read_file(path, Langfuse())
+    assert result.rejects == []
+    records = {r.record_id: r for r in result.records}
+    span = records["langfuse:t1:chain"]
+    assert (span.kind, span.text, span.parent_id) == ("message", '{"answer": "because"}', "langfuse:t1:run")
+    assert records["langfuse:t1:g1"].parent_id == span.record_id  # a span that is a step holds its children
+    assert records["langfuse:t1:e1"].text == "cache hit"
+    assert (records["langfuse:t1:r1"].kind, records["langfuse:t1:r1"].text) == ("message", "docs about why")
+    assert records["langfuse:t1:bare"].text == "bare"  # an event was a step before, carrying something or not
+    assert "langfuse:t1:wrapper" not in records  # a span carrying nothing only holds steps
+    assert [r.record_id.rsplit(":", 1)[-1] for r in result.records if r.kind != "run"] == [
+        "chain",
+        "g1",
+        "e1",
+        "r1",
+        "bare",
+    ]

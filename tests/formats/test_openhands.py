@@ -171,3 +171,86 @@ def test_malformed_input_becomes_rejects(tmp_path: Path) -> None:
     call, error = result.records[2], result.records[3]
     assert (call.tool_name, json.loads(call.tool_args)) == ("run", {"command": "ls"})
     assert error.is_error is True and error.text == "boom" and error.parent_id == call.record_id
+
+
+def test_finish_is_a_tool_call_and_keeps_its_final_message(tmp_path: Path) -> None:
+    arguments = '{"message": "The app is ready.", "task_completed": "true"}'
+    response = {
+        "id": "resp-9",
+        "model": "anthropic/claude-sonnet-4",
+        "choices": [
+            {"message": {"tool_calls": [{"id": "toolu_9", "function": {"name": "finish", "arguments": arguments}}]}}
+        ],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 7},
+    }
+    events = [
+        {
+            "id": 0,
+            "timestamp": "2025-01-01T00:00:00",
+            "source": "user",
+            "action": "message",
+            "args": {"content": "Build it"},
+        },
+        {
+            "id": 1,
+            "timestamp": "2025-01-01T00:00:05",
+            "source": "agent",
+            "action": "finish",
+            "message": "All done! What's next on the agenda?",
+            "args": {
+                "final_thought": "The app is ready.",
+                "task_completed": "true",
+                "outputs": {},
+                "thought": "Wrap up.",
+            },
+            "tool_call_metadata": {"function_name": "finish", "tool_call_id": "toolu_9", "model_response": response},
+        },
+        {"id": 2, "timestamp": "2025-01-01T00:00:06", "source": "environment", "observation": "agent_state_changed"},
+    ]
+    path = tmp_path / "finished.json"
+    path.write_text(json.dumps(events))
+    result = read_file(path, OpenHands())
+    assert result.rejects == []
+    run_id = result.records[0].run_id
+    assert [(r.kind, r.record_id.removeprefix(run_id)) for r in result.records] == [
+        ("run", ":run"),
+        ("message", ":0"),
+        ("reasoning", ":1:thought"),
+        ("tool_call", ":1:call"),
+        ("message", ":1"),
+    ]
+    thought, call, final = result.records[2:]
+    assert (call.tool_name, call.tool_call_id, json.loads(call.tool_args)) == (
+        "finish",
+        "toolu_9",
+        {"message": "The app is ready.", "task_completed": "true"},
+    )
+    assert (call.model, call.parent_id) == ("claude-sonnet-4", result.records[0].record_id)
+    assert (final.role, final.text) == ("assistant", "The app is ready.")
+    assert (thought.text, thought.tokens_in, thought.tokens_out) == ("Wrap up.", 50, 7)  # usage once, on the first
+
+
+def test_events_of_odd_shapes_are_records_or_rejects(tmp_path: Path) -> None:
+    events = [
+        {"timestamp": "2025-01-01T00:00:00", "source": "agent", "action": "run", "args": {"command": "ls"}},
+        {"id": 5, "source": "environment", "observation": "run", "content": "a.py", "cause": 0},
+        {"id": 6, "source": "environment", "observation": "browse", "content": "<html>", "extras": {}},
+        {"id": 7, "source": "environment", "observation": ["run"]},
+        {"id": 8, "source": "user", "action": "message", "args": {"content": "thanks"}},
+        {"id": 9, "source": "environment", "observation": "run", "cause": 8, "content": "echo"},
+    ]
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(events))
+    result = read_file(path, OpenHands())
+    assert [r.reason for r in result.rejects] == ["element 3: an observation of no known kind (list)"]
+    run_id = result.records[0].run_id
+    by_id = {r.record_id.removeprefix(run_id + ":"): r for r in result.records}
+    assert by_id["e0"].kind == "tool_call" and by_id["e0"].ts_start == "2025-01-01T00:00:00+00:00"
+    # An observation answering no action of the file is a result of its own, under the run.
+    assert (by_id["6"].kind, by_id["6"].tool_name, by_id["6"].text, by_id["6"].parent_id) == (
+        "tool_result",
+        "browse",
+        "<html>",
+        result.records[0].record_id,
+    )
+    assert "9" not in by_id  # it answers a message: nothing to show

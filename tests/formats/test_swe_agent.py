@@ -217,3 +217,67 @@ def test_mini_reply_with_two_blocks_ran_nothing(tmp_path: Path) -> None:
     ]
     records = read_file(_mini(tmp_path, messages, {"model_stats": {}}), SweAgent()).records
     assert [(r.kind, r.role) for r in records] == [("run", None), ("message", "assistant"), ("message", "user")]
+
+
+def test_a_file_holding_only_a_history_is_a_run(tmp_path: Path) -> None:
+    # As SWE-agent keeps demonstrations (trajectories/demonstrations/*.traj): the chat, in function-calling mode.
+    def call(call_id: str, name: str, arguments: str) -> dict:
+        return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+
+    history = [
+        {"role": "system", "content": "SETTING: ...", "agent": "main", "message_type": "system_prompt"},
+        {"role": "user", "content": "Fix the SyntaxError.", "agent": "main", "message_type": "observation"},
+        {
+            "role": "assistant",
+            "content": "Find the file.",
+            "thought": "Find the file.",
+            "action": "find_file missing_colon.py",
+            "tool_calls": [call("call_1", "find_file", '{"file_name": "missing_colon.py"}')],
+            "agent": "main",
+            "message_type": "action",
+        },
+        {"role": "tool", "content": "Found 1 match", "tool_call_ids": ["call_1"], "message_type": "observation"},
+        {"role": "assistant", "content": "Run it.", "thought": "Run it.", "action": "python x.py", "agent": "main"},
+        {"role": "user", "content": "8.2", "agent": "main", "message_type": "observation"},
+        {"role": "assistant", "content": "Done: the colon was missing.", "agent": "main", "message_type": "action"},
+    ]
+    path = tmp_path / "function_calling_simple.traj"
+    path.write_text(json.dumps({"history": history}, indent=2))
+    assert SweAgent().detect(path.read_bytes(), str(path))
+    result = read_file(path, SweAgent())
+    assert result.rejects == []
+    records = result.records
+    assert [(r.kind, r.role) for r in records] == [
+        ("run", None),
+        ("reasoning", "assistant"),
+        ("tool_call", "assistant"),
+        ("tool_result", "tool"),
+        ("reasoning", "assistant"),
+        ("tool_call", "assistant"),
+        ("tool_result", "tool"),
+        ("message", "assistant"),
+    ]
+    run = records[0]
+    assert run.run_id.startswith("swe-agent:function_calling_simple:") and run.text == "Fix the SyntaxError."
+    assert json.loads(run.raw)["history_only"] is True
+    found, found_result = records[2], records[3]
+    assert (found.tool_name, found.tool_call_id, json.loads(found.tool_args)) == (
+        "find_file",
+        "call_1",
+        {"file_name": "missing_colon.py"},
+    )
+    assert (found_result.parent_id, found_result.text, found_result.tool_name) == (
+        found.record_id,
+        "Found 1 match",
+        "find_file",
+    )
+    ran, output = records[5], records[6]
+    assert (ran.tool_name, json.loads(ran.tool_args), output.parent_id, output.text) == (
+        "python",
+        {"command": "python x.py"},
+        ran.record_id,
+        "8.2",
+    )
+    assert records[-1].text == "Done: the colon was missing."
+    assert [r.seq for r in records] == list(range(-1, len(records) - 1))
+    assert len({r.record_id for r in records}) == len(records)

@@ -24,24 +24,49 @@ def run_key(event: dict) -> str | None:
     return session
 
 
-def line_expectation(line: str) -> tuple[Counter, set[str]]:
-    """(records by kind except runs, run keys) that one transcript line should give."""
+def text_of(value: object) -> str:
+    """A text field as the docs say it is read: a string, or the strings of a list joined."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(
+            p if isinstance(p, str) else str(p.get("text") or "") for p in value if isinstance(p, str | dict)
+        )
+    if isinstance(value, dict):
+        return str(value.get("text") or "")
+    return "" if value is None else str(value)
+
+
+def line_expectation(line: str, previous_key: str | None = None) -> tuple[Counter, set[str]]:
+    """(records by kind except runs, run keys) that one transcript line should give.
+
+    A line without a `sessionId` belongs to `previous_key` (the run of the line before it, or one
+    named after the file).
+    """
     counts: Counter = Counter()
     event = json.loads(line)
     if event.get("type") not in ("user", "assistant") or event.get("isMeta"):
         return counts, set()
-    key = run_key(event)
+    key = run_key(event) or previous_key or "(the file's run)"
     message = event.get("message")
-    if key is None or not isinstance(message, dict):
+    if isinstance(message, str):
+        message = {"content": message}
+    if not isinstance(message, dict):
         return counts, set()
     content = message.get("content")
     if isinstance(content, str) or content is None:
         content = [{"type": "text", "text": content or ""}]
+    elif isinstance(content, dict):
+        content = [content]
+    elif not isinstance(content, list):
+        content = []
     for block in content:
+        if isinstance(block, str):
+            block = {"type": "text", "text": block}
         kind = BLOCK_KINDS.get(block.get("type")) if isinstance(block, dict) else None
-        if kind == "message" and not block.get("text"):
+        if kind == "message" and not text_of(block.get("text")):
             continue
-        if kind == "reasoning" and not block.get("thinking"):
+        if kind == "reasoning" and not text_of(block.get("thinking")):
             continue
         if kind:
             counts[kind] += 1
@@ -51,12 +76,14 @@ def line_expectation(line: str) -> tuple[Counter, set[str]]:
 def expected(lines: list[str]) -> tuple[Counter, set[str]]:
     counts: Counter = Counter()
     runs: set[str] = set()
+    previous: str | None = None
     for line in lines:
         if not line.strip():
             continue
-        more, keys = line_expectation(line)
+        more, keys = line_expectation(line, previous)
         counts += more
         runs |= keys
+        previous = next(iter(keys), previous)
     return counts, runs
 
 

@@ -122,3 +122,12 @@ class Services:
     def stop(self) -> None:
         for service in reversed(self.items):
             service.stop()
+
+
+def run_python(code: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """`python -c code args…` in the repo, in a process of its own; fails the test if it fails."""
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    assert out.returncode == 0, out.stderr[-3000:]
+    return out

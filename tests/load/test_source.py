@@ -115,7 +115,7 @@ def test_everything_is_new_when_nothing_is_known(tmp_path: Path) -> None:
     files = [write(tmp_path / f"{i}.jsonl", LINE * (i + 1)) for i in range(3)]
     plan = classify(scan([tmp_path]), {})
     assert sorted(f.path for f in plan.new) == sorted(str(p) for p in files)
-    assert plan.counts() == {"new": 3, "grown": 0, "rewritten": 0, "vanished": 0, "unchanged": 0}
+    assert plan.counts() == {"new": 3, "grown": 0, "rewritten": 0, "vanished": 0, "unchanged": 0, "unreadable": 0}
     assert [change.value for change, _ in plan.to_read] == ["new"] * 3
 
 

@@ -8,8 +8,6 @@ and threads against a real DuckDB file.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -19,7 +17,7 @@ import pytest
 
 from logviz_assets.store import RecordStore
 from logviz_assets.store.access import AccessLock, StoreBusy
-from tests.helpers.processes import REPO_ROOT
+from tests.helpers.processes import run_python
 from tests.helpers.store import total
 
 LOADER = """
@@ -104,19 +102,12 @@ def test_a_load_succeeds_while_several_clients_read_all_the_time(tmp_path: Path,
     for reader in readers:
         reader.start()
     try:
-        loader = subprocess.run(
-            [sys.executable, "-c", LOADER, str(logs), str(db)],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        loader = run_python(LOADER, str(logs), str(db))
     finally:
         stop.set()
         for reader in readers:
             reader.join(60)
 
-    assert loader.returncode == 0, loader.stderr[-3000:]
     assert int(loader.stdout.split()[-1]) == total(db) > 0
     failures = {outcome: n for outcome, n in outcomes.items() if outcome != "ok"}
     assert not failures, failures

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from pydantic import BeforeValidator
 
 from api.dagster_client import DagsterRuns
 from api.queries import PointFilter
@@ -31,6 +33,20 @@ def _dagster(request: Request) -> DagsterRuns:
     return request.app.state.dagster
 
 
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+
+
+def _iso_only(value: Any) -> Any:
+    # pydantic reads a number as seconds since 1970; the schema promises ISO 8601 date-times, and
+    # "?since=2026" read as 2026 seconds after 1970 would be a silent surprise.
+    if isinstance(value, int | float) or (isinstance(value, str) and NUMBER.fullmatch(value.strip())):
+        raise ValueError("expected an ISO 8601 date-time, e.g. 2026-01-25T06:21:47Z, not a number")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
 def _point_filter(
     kind: Kind | None = None,
     role: str | None = None,
@@ -39,8 +55,8 @@ def _point_filter(
     run_id: str | None = None,
     model: str | None = None,
     source_format: str | None = None,
-    since: Annotated[datetime | None, Query(description="Only steps at or after this time (ISO 8601).")] = None,
-    until: Annotated[datetime | None, Query(description="Only steps before this time (ISO 8601).")] = None,
+    since: Annotated[IsoDateTime | None, Query(description="Only steps at or after this time (ISO 8601).")] = None,
+    until: Annotated[IsoDateTime | None, Query(description="Only steps before this time (ISO 8601).")] = None,
 ) -> PointFilter:
     return PointFilter(kind, role, tool_name, is_error, run_id, model, source_format, since, until)
 

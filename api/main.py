@@ -2,6 +2,10 @@
 
 Run it with `python -m api.serve` (which checks the bind address), or any ASGI server:
 `uvicorn api.main:app`. Docs at /docs, the OpenAPI schema at /openapi.json.
+
+With a token configured every route requires it. /docs and /openapi.json stay open: they hold
+no log content, only the API's shape, and Swagger UI must read the schema before it can offer
+to take the token.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ import threading
 from collections.abc import AsyncIterator
 
 import duckdb
-from fastapi import FastAPI, Request, status
+from fastapi import Depends, FastAPI, Request, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from api.cache import ResponseCache
 from api.dagster_client import DagsterRuns, DagsterUnavailable, RunRejected
+from api.models import error_response
 from api.queries import NotFound
-from api.routes import health, jobs, points, records, runs, search, stats
+from api.routes import health, jobs, points, records, runs, search, stats, viewer
 from api.search import Searcher
-from api.security import LOOPBACK_ORIGINS
+from api.security import LOOPBACK_ORIGINS, RequestGuard, require_token
 from logviz_assets.index.embedding import TextEmbedder
 from logviz_assets.settings import Settings
 from logviz_assets.store import RecordStore
@@ -40,15 +45,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threading.Thread(target=searcher.warm_up, name="load-model", daemon=True).start()
         yield
 
+    # The token guards every route only when one is configured, and the OpenAPI schema says so
+    # only then: the bearer dependency is what puts the security requirement in the schema.
+    secured = bool(settings.api_token)
     app = FastAPI(
         lifespan=lifespan,
         title="logviz",
         summary="Agent run logs as an embedding map: start Load and Index, read points, search, trajectories.",
         version="0.1.0",
+        dependencies=[Depends(require_token)] if secured else [],
+        responses={
+            # A read waits out a batch write; only a store held for longer answers this.
+            503: error_response("The record store stayed busy (retry after Retry-After) or Dagster is unreachable"),
+            **({401: error_response("No valid bearer token")} if secured else {}),
+        },
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.dagster = DagsterRuns(settings.dagster_url, settings.location_name)
+    app.state.dagster = DagsterRuns(
+        settings.dagster_url, settings.location_name, submit_lock=settings.home / "api-submit.lock"
+    )
     app.state.searcher = searcher
     app.state.points_cache = ResponseCache()
     app.add_middleware(
@@ -58,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_methods=["GET", "POST"],
         allow_headers=["Authorization", "Content-Type", "Accept"],
     )
-    for module in (health, jobs, points, records, search, runs, stats):
+    # Added last, so it runs first: a request with a foreign Host or a cross-site POST gets no further.
+    app.add_middleware(RequestGuard, allowed_hosts=settings.allowed_hosts, origins=settings.cors_origins)
+    for module in (health, jobs, points, records, search, runs, stats, viewer):
         app.include_router(module.router)
     _map_errors(app)
     return app

@@ -24,6 +24,25 @@ class IndexRequest(BaseModel):
     full_refit: bool = Field(False, description="Fit the layout anew on all points, aligned onto the current map.")
 
 
+class ErrorDetail(BaseModel):
+    """The body of every error answer the app writes itself (401, 403, 404, 502, 503)."""
+
+    detail: str
+
+
+def error_response(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` entry for an error answered as ErrorDetail."""
+    return {"model": ErrorDetail, "description": description}
+
+
+class RunError(BaseModel):
+    """Why a run failed, as Dagster recorded it."""
+
+    step: str | None = Field(description="The step (asset) that failed; null when the run failed outside any step.")
+    error_type: str | None = Field(description="The Python class of the error, e.g. RuntimeError.")
+    message: str = Field(description="The error and what caused it, innermost last.")
+
+
 class JobRun(BaseModel):
     run_id: str
     job: str
@@ -33,6 +52,7 @@ class JobRun(BaseModel):
     counts: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per asset, the numbers its materialization reported (once finished)."
     )
+    error: RunError | None = Field(None, description="What failed, for a run that ended FAILURE; null otherwise.")
 
 
 class Point(BaseModel):

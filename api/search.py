@@ -11,8 +11,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-
 from api.queries import POINT_COLUMNS, PointFilter, rows
 from logviz_assets.index.embedding import TextEmbedder
 from logviz_assets.index.vectors import InMemoryVectors, VectorTable
@@ -98,29 +96,34 @@ class Searcher:
         if exclude is not None:
             where += " AND r.record_id <> ?"
             params.append(exclude)
-        ranking = pa.table(
-            {"text_hash": [h for h, _ in scored], "score": [s for _, s in scored], "rank": list(range(len(scored)))}
+        # The ranking goes in as list parameters, unnested in SQL, not as a registered Arrow table:
+        # `register` on concurrent connections races inside DuckDB's Python module and fails
+        # ("Table Function with name python_arrow_scan does not exist") for a few requests in a hundred.
+        ranking = (
+            "ranking AS MATERIALIZED (SELECT unnest(?::VARCHAR[]) AS text_hash, unnest(?::DOUBLE[]) AS score, "
+            "unnest(?::BIGINT[]) AS rank)"
         )
+        ranking_params: list[Any] = [[h for h, _ in scored], [float(s) for _, s in scored], list(range(len(scored)))]
         with self.store.reading_or_empty() as con:
-            con.register("ranking", ranking)
             # The best k records by the narrow columns first, then all columns of those k rows
             # alone, by primary key: the text column is wide, and a fresh connection reads it from
             # disk for every row a join lets through.
             best = con.execute(
-                "SELECT r.record_id FROM records AS r JOIN ranking USING (text_hash) "
+                f"WITH {ranking} SELECT r.record_id FROM records AS r JOIN ranking USING (text_hash) "
                 f"WHERE {where} ORDER BY ranking.rank, r.run_id, r.seq LIMIT ?",
-                [*params, k],
+                [*ranking_params, *params, k],
             ).fetchall()
             if not best:
                 return []
             ids = [record_id for (record_id,) in best]
             return rows(
                 con,
-                f"WITH r AS MATERIALIZED (SELECT * FROM records WHERE record_id IN ({', '.join('?' * len(ids))})) "
+                f"WITH {ranking}, r AS MATERIALIZED "
+                f"(SELECT * FROM records WHERE record_id IN ({', '.join('?' * len(ids))})) "
                 f"SELECT {POINT_COLUMNS}, r.text, r.tool_args, ranking.score "
                 "FROM r JOIN ranking USING (text_hash) LEFT JOIN points AS p USING (text_hash) "
                 "ORDER BY ranking.rank, r.run_id, r.seq",
-                ids,
+                [*ranking_params, *ids],
             ).to_pylist()
 
 

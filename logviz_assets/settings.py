@@ -13,6 +13,7 @@ the environment.
 | `LOGVIZ_LOAD_WORKERS` | processes that parse files in a large load | one per CPU, at most 4 |
 | `LOGVIZ_API_TOKEN` | bearer token the API requires (unset: no auth, loopback only) | unset |
 | `LOGVIZ_CORS_ORIGINS` | comma-separated browser origins allowed to call the API | pages served from localhost |
+| `LOGVIZ_ALLOWED_HOSTS` | Host names answered besides loopback (`name`, `*.domain`, `*`; comma-separated) | none |
 | `LOGVIZ_DAGSTER_URL` | where the API finds the Dagster webserver | `http://127.0.0.1:3000` |
 """
 
@@ -49,6 +50,7 @@ class Settings:
     load_workers: int = field(default_factory=_default_load_workers)
     api_token: str | None = None
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
     dagster_url: str = DEFAULT_DAGSTER_URL
     location_name: str = "logviz"
 
@@ -66,6 +68,7 @@ class Settings:
             load_workers=max(1, int(workers)) if workers else _default_load_workers(),
             api_token=env.get("LOGVIZ_API_TOKEN") or None,
             cors_origins=tuple(o.strip() for o in env.get("LOGVIZ_CORS_ORIGINS", "").split(",") if o.strip()),
+            allowed_hosts=tuple(h.strip() for h in env.get("LOGVIZ_ALLOWED_HOSTS", "").split(",") if h.strip()),
             dagster_url=(env.get("LOGVIZ_DAGSTER_URL") or DEFAULT_DAGSTER_URL).rstrip("/"),
         )
 

@@ -47,6 +47,7 @@ python scripts/run_pipeline.py --api "http://127.0.0.1:$api_port"
 cat <<MSG
 
 logviz is up.
+  The map (viewer):                    http://127.0.0.1:$api_port/
   Dagster UI (assets, runs, metadata): http://127.0.0.1:$dagster_port/assets
   API docs:                            http://127.0.0.1:$api_port/docs
   Map points:                          http://127.0.0.1:$api_port/points

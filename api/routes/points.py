@@ -21,7 +21,10 @@ MAX_ROWS = 1_000_000_000  # bounds for limit/offset, far inside the database's 6
 @router.get(
     "/points",
     response_model=Points,
-    responses={200: {"content": {ARROW_TYPE: {}}, "description": "JSON, or Arrow IPC stream when asked for"}},
+    responses={
+        200: {"content": {ARROW_TYPE: {}}, "description": "JSON, or Arrow IPC stream when asked for"},
+        304: {"description": "Not modified: the ETag sent in If-None-Match is current"},
+    },
 )
 def points(
     request: Request,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api import queries
 from api.deps import StoreDep
-from api.models import Runs, RunSummary, Trajectory, TrajectoryStep
+from api.models import Runs, RunSummary, Trajectory, TrajectoryStep, error_response
 from api.routes.points import MAX_ROWS
 from api.shapes import point_of, text_of
 
@@ -27,7 +27,7 @@ def runs(
     return Runs(count=total, runs=[RunSummary(**row) for row in rows])
 
 
-@router.get("/runs/{run_id}/trajectory", response_model=Trajectory, responses={404: {"description": "Unknown run"}})
+@router.get("/runs/{run_id}/trajectory", response_model=Trajectory, responses={404: error_response("Unknown run")})
 def trajectory(run_id: str, store: StoreDep) -> Trajectory:
     """A run's steps in order, each with its place on the map: the run's path across it."""
     summary, steps = queries.trajectory(store, run_id)

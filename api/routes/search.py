@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api import queries
 from api.deps import FilterDep, SearcherDep, StoreDep
-from api.models import SearchHit, SearchResults
+from api.models import SearchHit, SearchResults, error_response
 from api.shapes import point_of, text_of
 
 router = APIRouter(tags=["map"])
@@ -32,7 +32,7 @@ def search(
     return SearchResults(query=q, mode=mode, hits=[_hit(row) for row in rows])
 
 
-@router.get("/neighbors/{record_id}", response_model=SearchResults, responses={404: {"description": "Unknown id"}})
+@router.get("/neighbors/{record_id}", response_model=SearchResults, responses={404: error_response("Unknown id")})
 def neighbors(
     record_id: str,
     flt: FilterDep,

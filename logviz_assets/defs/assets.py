@@ -6,6 +6,7 @@ from dagster import (
     AssetExecutionContext,
     Backoff,
     Config,
+    Failure,
     MaterializeResult,
     MetadataValue,
     RetryPolicy,
@@ -15,12 +16,17 @@ from pydantic import Field
 
 from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore
 from logviz_assets.index import preview
-from logviz_assets.index.operation import Indexer
+from logviz_assets.index.embedding import ModelLoadError
+from logviz_assets.index.operation import EmbedError, Indexer
 from logviz_assets.load.operation import load
 
 # Dagster pools with limit 1 (dagster.yaml): one writer per store at a time.
 DUCKDB_POOL = "duckdb_writer"
 LANCEDB_POOL = "lancedb_writer"
+# Embedding errors other than a model that cannot load (a LanceDB commit that lost a race, a
+# reader holding the record store past its wait, memory short for a moment) may pass: tried
+# again after 2, 6 and 14 seconds. Each attempt embeds only what is still missing.
+EMBED_RETRY_POLICY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL)
 
 
 @asset(
@@ -47,6 +53,12 @@ def records(
             "records_added": report.records_added,
             "records_replaced": report.records_in_rewritten_files,
             "rejects": report.rejects,
+            # Every line of the JSON Lines files read: records, rejected, or skipped on purpose.
+            "lines_read": report.lines_read,
+            "lines_with_records": report.record_lines,
+            "lines_rejected": report.rejected_lines,
+            "lines_skipped_by_kind": MetadataValue.json(dict(report.lines_skipped.most_common())),
+            "files_unreadable": report.files_unreadable,
             "runs_linked_to_spawning_calls": report.runs_linked,
             "formats": MetadataValue.json(dict(report.formats)),
             "seconds": report.seconds,
@@ -60,15 +72,26 @@ def records(
     deps=[records],
     pool=LANCEDB_POOL,
     kinds={"lancedb"},
-    retry_policy=RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL),
+    retry_policy=EMBED_RETRY_POLICY,
     description="A vector for every distinct record text under the configured model (LanceDB table vectors). "
     "Embeds only texts that have none.",
 )
 def embeddings(
     context: AssetExecutionContext, record_store: RecordStoreResource, vector_store: VectorStore, embedder: Embedder
 ) -> MaterializeResult:
-    indexer = _indexer(record_store, vector_store, embedder)
-    report = indexer.embed_missing(progress=context.log.info)
+    try:
+        model = embedder.embedder()
+    except ValueError as err:  # a setting no retry can change (an unknown precision)
+        raise Failure(
+            description=f"the embedder is misconfigured: {err}",
+            metadata={"model": embedder.model, "precision": embedder.precision},
+            allow_retries=False,
+        ) from err
+    indexer = Indexer(record_store.store(), vector_store.table(), model, None, chunk_texts=embedder.chunk_texts)
+    try:
+        report = indexer.embed_missing(progress=context.log.info)
+    except EmbedError as err:
+        raise _embed_failure(context, err) from err
     return MaterializeResult(
         metadata={
             "dagster/row_count": report.texts_total,
@@ -126,6 +149,34 @@ def projection(
         png = preview.scatter_png(xy, [kind for _, _, kind in sample])
         metadata["preview"] = MetadataValue.md(preview.markdown_image(png))
     return MaterializeResult(metadata=metadata)
+
+
+def _embed_failure(context: AssetExecutionContext, err: EmbedError) -> Failure:
+    """A Failure that says what failed, what stays written, and whether Dagster tries again."""
+    cause = err.__cause__
+    permanent = isinstance(cause, ModelLoadError)
+    # For a model that cannot load, the error inside: JSONDecodeError, SafetensorError, OSError.
+    root = cause.__cause__ if permanent and cause.__cause__ is not None else cause
+    attempt, attempts = context.retry_number + 1, EMBED_RETRY_POLICY.max_retries + 1
+    metadata = {
+        "model": err.report.model,
+        "texts_to_embed": err.missing,
+        "texts_embedded_before_failure": err.report.texts_embedded,
+        "chunks_written_before_failure": err.report.batches,
+        "error_type": type(root).__name__,
+        "permanent": permanent,
+        "attempt": attempt,
+    }
+    if permanent:
+        # Loading again fails the same way: no retry, and the message names what to change.
+        metadata.update(model_path=cause.path, setting="LOGVIZ_MODEL")
+        return Failure(description=str(cause), metadata=metadata, allow_retries=False)
+    then = "Dagster tries again with backoff." if attempt < attempts else "No attempts are left: the run fails."
+    description = (
+        f"{err} (attempt {attempt} of {attempts}). The vectors written before this failure stay, and the next "
+        f"attempt embeds only the texts still missing. {then}"
+    )
+    return Failure(description=description, metadata=metadata, allow_retries=True)
 
 
 def _indexer(

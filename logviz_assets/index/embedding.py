@@ -31,6 +31,26 @@ from logviz_assets.index.onnx_int8 import OnnxInt8Encoder
 from logviz_assets.settings import PRECISIONS, Settings, resolve_model_path
 
 log = logging.getLogger(__name__)
+
+
+class ModelLoadError(RuntimeError):
+    """The embedding model could not be loaded: missing, or its files are damaged.
+
+    Permanent: loading again fails the same way until the folder is repaired or
+    LOGVIZ_MODEL names another model, so callers should not retry it.
+    """
+
+    def __init__(self, model: str, path: str, cause: BaseException) -> None:
+        self.model, self.path = model, path
+        where = f"from {path}" if Path(path).is_dir() else "(no such folder; looked for in the Hugging Face cache)"
+        detail = str(cause).strip().rstrip(".")
+        super().__init__(
+            f"cannot load embedding model {model!r} {where}: {type(cause).__name__}: {detail}. "
+            "LOGVIZ_MODEL names the model: set it to a complete local sentence-transformers folder or a model "
+            "already in the Hugging Face cache, or repair the model's files."
+        )
+
+
 # Small batches are faster on CPU: less padding, and activations that stay in cache.
 DEFAULT_BATCH_SIZE = 16
 
@@ -84,16 +104,23 @@ class TextEmbedder:
     def loaded_model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
-
-        path = resolve_model_path(self.model_name)
+        path = self.model_name
         try:
-            model = SentenceTransformer(path, device=self.device, local_files_only=True)
-        except OSError as err:
-            raise RuntimeError(
-                f"embedding model {self.model_name!r} is not on this machine ({err}); set LOGVIZ_MODEL to a "
-                "local sentence-transformers folder or a model already in the Hugging Face cache"
-            ) from err
+            from sentence_transformers import SentenceTransformer
+
+            path = resolve_model_path(self.model_name)
+            return self._prepared(SentenceTransformer(path, device=self.device, local_files_only=True))
+        except MemoryError:
+            raise  # the machine, not the model: another attempt may fit
+        except Exception as err:
+            # Whatever a missing or broken model folder raises (OSError, JSONDecodeError from a
+            # damaged config, SafetensorError from damaged weights, an int8 export that fails),
+            # it says nothing of the model or the setting that chose it, and loading again
+            # gives the same answer.
+            raise ModelLoadError(self.model_name, str(path), err) from err
+
+    def _prepared(self, model):
+        """The loaded model in the requested precision (settling `precision`)."""
         if self.requested_precision == "bf16":
             if bf16_supported(self.device):
                 import torch

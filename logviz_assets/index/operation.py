@@ -50,6 +50,21 @@ class PlaceReport:
     by_kind: Counter = field(default_factory=Counter)
 
 
+class EmbedError(RuntimeError):
+    """Embedding stopped part way; its cause is `__cause__`.
+
+    Every chunk written before the failure stays written (`report` counts them), so the next
+    attempt embeds only what is still missing.
+    """
+
+    def __init__(self, report: EmbedReport, missing: int, cause: BaseException) -> None:
+        self.report, self.missing = report, missing
+        super().__init__(
+            f"embedding with {report.model} stopped after {report.texts_embedded} of {missing} texts "
+            f"({report.batches} chunks written): {type(cause).__name__}: {cause}"
+        )
+
+
 def embed_missing(
     store: RecordStore,
     vectors: VectorTable,
@@ -70,22 +85,25 @@ def embed_missing(
     report.texts_total = len(wanted)
     report.texts_already_embedded = len(wanted) - len(missing)
     progress(f"embedding {len(missing)} of {len(wanted)} texts with {embedder.model_name}")
-    if missing:
-        vectors.ensure(embedder.dimension)
-    for start in range(0, len(missing), chunk_texts):
-        hashes, texts = store.texts_for(missing[start : start + chunk_texts])
-        matrix = embedder.encode(texts)
-        keys = [vector_key(h, embedder.model_name) for h in hashes]
-        vectors.upsert(keys, hashes, embedder.model_name, texts, matrix)
-        report.texts_embedded += len(hashes)
-        report.batches += 1
-        elapsed = time.perf_counter() - started
-        progress(
-            f"embedded {report.texts_embedded}/{len(missing)} texts "
-            f"({report.texts_embedded / max(elapsed, 1e-9):.0f}/s)"
-        )
-    if report.texts_embedded:
-        vectors.ensure_text_index()
+    try:
+        if missing:
+            vectors.ensure(embedder.dimension)
+        for start in range(0, len(missing), chunk_texts):
+            hashes, texts = store.texts_for(missing[start : start + chunk_texts])
+            matrix = embedder.encode(texts)
+            keys = [vector_key(h, embedder.model_name) for h in hashes]
+            vectors.upsert(keys, hashes, embedder.model_name, texts, matrix)
+            report.texts_embedded += len(hashes)
+            report.batches += 1
+            elapsed = time.perf_counter() - started
+            progress(
+                f"embedded {report.texts_embedded}/{len(missing)} texts "
+                f"({report.texts_embedded / max(elapsed, 1e-9):.0f}/s)"
+            )
+        if report.texts_embedded:
+            vectors.ensure_text_index()
+    except Exception as err:  # say how far it got: the caller decides whether to try again
+        raise EmbedError(report, len(missing), err) from err
     report.seconds = round(time.perf_counter() - started, 3)
     report.texts_per_second = round(report.texts_embedded / report.seconds, 1) if report.seconds else 0.0
     return report
@@ -118,7 +136,7 @@ def place_points(
     needs_fit = full_refit or saved is None or saved[0].model != model
 
     if needs_fit:
-        hashes, matrix = vectors.load_vectors(model, placeable)
+        hashes, matrix = _in_hash_order(*vectors.load_vectors(model, placeable))
         if not hashes:
             return report
         progress(f"fitting a layout on {len(hashes)} points (sample of at most {fit_sample_size})")
@@ -139,11 +157,13 @@ def place_points(
         new = placeable - set(old_points)
         report.layout_id, report.method, report.fitted_points = info.layout_id, info.method, info.fitted_points
         if new:
-            hashes, matrix = vectors.load_vectors(model, new)
+            hashes, matrix = _in_hash_order(*vectors.load_vectors(model, new))
             progress(f"placing {len(hashes)} new points with layout {info.layout_id}")
             coords = projection.place(reducer, matrix)
             store.write_points(hashes, coords, info.layout_id, "transform", replace=False)
             report.points_placed = len(hashes)
+        # A run killed between saving a new layout and pruning leaves reducers no point uses.
+        layouts.prune(keep=info.layout_id)
     report.points_total, report.by_kind = store.placed()
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
@@ -151,6 +171,19 @@ def place_points(
         f"{report.points_total} in all ({report.method}, layout {report.layout_id})"
     )
     return report
+
+
+def _in_hash_order(hashes: list[str], matrix: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The vectors sorted by text hash.
+
+    LanceDB returns rows in no fixed order (a merge writes them as its join yields them), and
+    UMAP's result depends on the order of its input: sorted, the same vectors and seed give the
+    same map, so a run that died half way and the run that finishes it end where a clean run does.
+    """
+    order = np.argsort(np.asarray(hashes, dtype=object), kind="stable")
+    if np.all(order[1:] > order[:-1]):
+        return hashes, matrix
+    return [hashes[i] for i in order], matrix[order]
 
 
 class Indexer:

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from logviz_assets.settings import Settings
 from tests.helpers.pipeline import BuiltStore, build_store
 from tests.helpers.processes import Services, free_port
@@ -66,8 +65,9 @@ def dead_dagster() -> str:
 @pytest.fixture(scope="session")
 def client(store: BuiltStore, dead_dagster: str) -> Iterator[TestClient]:
     """The API over the built store, with Dagster unreachable; one for the session (it loads the model)."""
-    app = create_app(Settings(home=store.home, dagster_url=dead_dagster))
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    from tests.helpers.api import local_client  # here, so that pytest rewrites its asserts (above)
+
+    with local_client(Settings(home=store.home, dagster_url=dead_dagster)) as test_client:
         yield test_client
 
 

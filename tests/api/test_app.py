@@ -24,9 +24,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from logviz_assets.settings import Settings
-from tests.helpers.api import POINT_FIELDS, WRITER, get_ok, read_arrow
+from tests.helpers.api import POINT_FIELDS, WRITER, get_ok, local_client, read_arrow
 from tests.helpers.claude_code import expected_files
 from tests.helpers.pipeline import BuiltStore
 from tests.helpers.processes import REPO_ROOT
@@ -64,6 +63,8 @@ BAD_REQUESTS = [
     "/points?offset=-1",
     "/points?since=not-a-date",
     "/points?until=2026-13-40",
+    "/points?since=2026",
+    "/points?until=0.5",
     "/points?is_error=maybe",
     "/points?format=bogus",
     "/search?q=mix&k=0",
@@ -134,8 +135,7 @@ def test_dagster_unreachable_is_503_naming_the_webserver(client: TestClient, dea
 
 
 def test_an_empty_store_answers_empty(tmp_path: Path, dead_dagster: str) -> None:
-    app = create_app(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster))
-    with TestClient(app, raise_server_exceptions=False) as empty:
+    with local_client(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster)) as empty:
         assert get_ok(empty, "/points") == {"count": 0, "points": []}
         arrow = empty.get("/points", params={"format": "arrow"})
         assert arrow.status_code == 200 and read_arrow(arrow.content).num_rows == 0
@@ -151,7 +151,7 @@ def test_an_empty_store_answers_empty(tmp_path: Path, dead_dagster: str) -> None
 
 
 def test_an_empty_store_still_sends_the_arrow_columns(tmp_path: Path, dead_dagster: str) -> None:
-    with TestClient(create_app(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster))) as empty:
+    with local_client(Settings(home=tmp_path / "nothing-yet", dagster_url=dead_dagster), True) as empty:
         response = empty.get("/points", params={"format": "arrow"})
     assert set(read_arrow(response.content).column_names) == POINT_FIELDS
 
@@ -171,7 +171,7 @@ def test_reads_never_fail_while_another_process_loads(
     db = home / "records.duckdb"
     before = duck_count(db)
     after = before + sum(expected_files(added_files).values())
-    client = TestClient(create_app(Settings(home=home, dagster_url=dead_dagster)), raise_server_exceptions=False)
+    client = local_client(Settings(home=home, dagster_url=dead_dagster))
 
     def read() -> tuple[int, int]:
         response = client.get("/points")

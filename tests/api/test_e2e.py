@@ -5,9 +5,10 @@ and a second API process that requires a token, over a temporary LOGVIZ_HOME and
 copy of the Claude Code samples; then it runs Load and Index through the API. The tests check
 what the API serves against the sample JSON and the DuckDB file read directly.
 
-The tests at the end of the module add files to the watched folder (the sensor, and a load
-while the map is being read); they run last, in file order, so the earlier ones see the
-state the fixture built.
+The tests at the end of the module add files to the watched folder (the sensor, and a load and
+an index while the map is being read); they run last, in file order, so the earlier ones see the
+state the fixture built. Before them: a failed run's error, 100 concurrent POST /load, and the
+token, Host and cross-site checks of the served API.
 
 The Stack, the setup flow and the small helpers they share with the tests are in tests/helpers/e2e.py.
 """
@@ -20,16 +21,19 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pyarrow as pa
 import pytest
+from dagster_graphql import DagsterGraphQLClient
 
-from logviz_assets.run_status import TERMINAL_STATUSES
 from tests.helpers.claude_code import expected_files
 from tests.helpers.e2e import (
     IN_FLIGHT,
@@ -57,6 +61,7 @@ pytestmark = pytest.mark.e2e
 
 ARROW = "application/vnd.apache.arrow.stream"
 TOKEN = "e2e-" + uuid.uuid4().hex
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
 PARTS = {"record_store", "vector_store", "dagster_webserver", "dagster_daemon", "model"}
 
 
@@ -273,24 +278,120 @@ def test_bad_input_is_4xx_from_the_served_api(stack: Stack) -> None:
     assert stack.api.get("/records/no-such-record").status_code == 404
 
 
-# --- the token ----------------------------------------------------------------------------------
+# --- a failed run, many POSTs at once -------------------------------------------------------------
 
 
-def test_token_guards_post_and_leaves_get_open(stack: Stack) -> None:
+def test_a_failed_run_says_what_failed(stack: Stack, tmp_path: Path) -> None:
+    """A load pointed at a folder for its DuckDB file fails in its `records` step, at once and
+    without touching the real store; GET /jobs/{id} names the step and the error."""
+    not_a_database = tmp_path / "not-a-database"
+    not_a_database.mkdir()
+    web = httpx.URL(stack.dagster_url)
+    run_id = DagsterGraphQLClient(web.host, port_number=web.port).submit_job_execution(
+        "load",
+        repository_location_name="logviz",
+        run_config={"resources": {"record_store": {"config": {"database": str(not_a_database)}}}},
+        tags={"logviz/trigger": "test"},
+    )
+    run = stack.wait_end(run_id)
+
+    assert run["status"] == "FAILURE", run
+    error = run["error"]
+    assert error is not None and error["step"] == "records", run
+    assert error["message"] and "Error occurred while executing" not in error["message"], error
+    assert "not-a-database" in error["message"], error
+    succeeded = get_ok(stack.api, f"/jobs/{stack.load_run['run_id']}")
+    assert succeeded["status"] == "SUCCESS" and succeeded["error"] is None
+
+
+def test_a_hundred_concurrent_loads_give_one_run_at_a_time(stack: Stack) -> None:
+    """100 POST /load at once, half to each API process: every answer 202 with a run id, and the
+    runs they name are at most one running and one queued at any moment."""
+    stack.wait_in_flight_loads()
+    before = set(stack.load_runs())
+    clients = [stack.api, httpx.Client(base_url=stack.secured.base_url, headers=BEARER, timeout=120)]
+    start = threading.Barrier(100)
+
+    def post(i: int) -> tuple[int, dict]:
+        start.wait(timeout=60)
+        response = clients[i % 2].post("/load")
+        return response.status_code, response.json()
+
+    began = time.monotonic()
+    try:
+        with ThreadPoolExecutor(max_workers=100) as pool:
+            answers = list(pool.map(post, range(100)))
+    finally:
+        clients[1].close()
+    took = time.monotonic() - began
+
+    assert took < 120, f"100 concurrent POST /load took {took:.0f}s"
+    assert [status for status, _ in answers] == [202] * 100, Counter(status for status, _ in answers)
+    answered = {body["run_id"] for _, body in answers}
+    assert all(body["job"] == "load" and body["run_id"] for _, body in answers)
+    stack.wait_in_flight_loads()
+    runs = {run_id: run for run_id, run in stack.load_runs().items() if run_id not in before}
+    assert answered <= set(runs), f"answers name runs Dagster does not know: {answered - set(runs)}"
+    assert 1 <= len(runs) <= 2, f"{len(runs)} load runs for 100 requests: {runs}"
+    # At any moment at most one running and one queued: no three runs in flight at once, and no
+    # two started and not yet ended at once.
+    moments = sorted({t for run in runs.values() for t in (run["created"], run["started"], run["ended"]) if t})
+    for moment in moments:
+        in_flight = [r for r in runs.values() if r["created"] <= moment < (r["ended"] or float("inf"))]
+        running = [r for r in in_flight if r["started"] and r["started"] <= moment]
+        assert len(in_flight) <= 2 and len(running) <= 1, f"at {moment}: {in_flight}"
+    assert {run["status"] for run in runs.values()} == {"SUCCESS"}, runs
+
+
+# --- the token, the Host header, cross-site POSTs -----------------------------------------------
+
+
+def test_token_guards_every_endpoint(stack: Stack) -> None:
     secured = stack.secured
     wait_for(lambda: secured.get("/openapi.json").status_code == 200, STARTUP_SECONDS, "the token API to answer")
+    reads = ("/points", "/stats", "/health", "/runs", f"/runs/{DOV_SESSION_ID}/trajectory", "/search?q=mix&mode=text")
 
     for url in ("/load", "/index"):
         assert secured.post(url).status_code == 401
         assert secured.post(url, headers={"Authorization": "Bearer not-the-token"}).status_code == 401
-    for url in ("/points", "/stats", "/health", "/runs", f"/runs/{DOV_SESSION_ID}/trajectory"):
-        assert secured.get(url).status_code == 200, url
-    assert get_ok(secured, "/points")["count"] == duck_count(stack.db)
+    for url in (*reads, f"/jobs/{stack.load_run['run_id']}"):
+        assert secured.get(url).status_code == 401, url
+        assert secured.get(url, headers={"Authorization": "Bearer not-the-token"}).status_code == 401, url
+        assert secured.get(url, headers=BEARER).status_code == 200, url
+    assert secured.get("/points", headers=BEARER).json()["count"] == duck_count(stack.db)
+    # The docs and the schema hold no log content: open, and the schema says a bearer is needed.
+    assert secured.get("/docs").status_code == 200
+    schema = get_ok(secured, "/openapi.json")
+    assert schema["paths"]["/points"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert "security" not in get_ok(stack.api, "/openapi.json")["paths"]["/points"]["get"]
 
-    response = secured.post("/load", headers={"Authorization": f"Bearer {TOKEN}"})
+    response = secured.post("/load", headers=BEARER)
     assert response.status_code == 202, response.text
     assert response.json()["job"] == "load"
-    stack.wait_job(response.json()["run_id"], client=secured)
+    with httpx.Client(base_url=secured.base_url, headers=BEARER, timeout=60) as authorized:
+        stack.wait_job(response.json()["run_id"], client=authorized)
+
+
+def test_a_foreign_host_is_400_from_the_served_api(stack: Stack) -> None:
+    port = stack.api.base_url.port
+    for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}"):
+        assert stack.api.get("/stats", headers={"Host": host}).status_code == 200, host
+    for host in (f"rebind.evil.example:{port}", "evil.example"):
+        response = stack.api.get("/stats", headers={"Host": host})
+        assert response.status_code == 400, host
+        assert "LOGVIZ_ALLOWED_HOSTS" in response.json()["detail"]
+
+
+def test_a_cross_site_form_post_starts_no_run(stack: Stack) -> None:
+    stack.wait_in_flight_loads()
+    before = set(stack.load_runs())
+    response = stack.api.post(
+        "/load",
+        content=b"x=1",
+        headers={"Origin": "https://evil.example", "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403 and "cross-site" in response.json()["detail"]
+    assert set(stack.load_runs()) == before
 
 
 # --- these add files to the watched folder: keep them last ------------------------------------
@@ -327,8 +428,10 @@ def test_sensor_loads_a_new_file_without_any_request(stack: Stack) -> None:
     assert {run["status"] for run in started.values()} == {"SUCCESS"}
 
 
-def test_reads_never_fail_while_a_load_writes(stack: Stack, samples_dir: Path) -> None:
+def test_reads_never_fail_while_a_load_and_an_index_write(stack: Stack, samples_dir: Path) -> None:
+    """Clients poll /points, /stats, /search and /runs while a Load and an Index run write: 0 errors."""
     stack.wait_in_flight_loads()
+    stack.wait_in_flight_loads("index")
     before = duck_count(stack.db)
     new_session = str(uuid.uuid4())
     staged = clone_session(samples_dir / "claude-code" / FUM_SESSION, new_session, stack.root / "staging")
@@ -337,26 +440,53 @@ def test_reads_never_fail_while_a_load_writes(stack: Stack, samples_dir: Path) -
     target.parent.mkdir()
     os.replace(staged, target)
 
-    response = stack.api.post("/load")
-    assert response.status_code == 202, response.text
-    run_id = response.json()["run_id"]
-    reads: list[tuple[int, int]] = []
-    deadline = time.monotonic() + JOB_SECONDS
-    run_status = response.json()["status"]
-    while time.monotonic() < deadline:
-        got = stack.api.get("/points")
-        reads.append((got.status_code, got.json()["count"] if got.status_code == 200 else -1))
-        if reads[-1][1] >= after and run_status in TERMINAL_STATUSES:
-            break
-        if run_status not in TERMINAL_STATUSES:
-            run_status = get_ok(stack.api, f"/jobs/{run_id}")["status"]
-        assert run_status in IN_FLIGHT | {"SUCCESS"}, f"run {run_id} ended {run_status}"
-    else:
-        pytest.fail(f"the load did not bring in {after - before} records in time (run {run_id} {run_status})")
+    started = {}
+    for job in ("load", "index"):
+        response = stack.api.post(f"/{job}")
+        assert response.status_code == 202, response.text
+        started[job] = response.json()["run_id"]
 
-    failed = [status for status, _ in reads if status != 200]
-    assert not failed, f"{len(failed)} of {len(reads)} reads failed: {sorted(set(failed))}"
-    counts = [count for _, count in reads]
+    reads: list[tuple[str, int, str]] = []
+    counts: list[int] = []  # /points counts, in the order one client read them
+    stop = threading.Event()
+
+    def poll(urls: list[tuple[str, dict]]) -> None:
+        with httpx.Client(base_url=stack.api.base_url, timeout=60) as client:
+            while not stop.is_set():
+                for url, params in urls:
+                    got = client.get(url, params=params)
+                    reads.append((f"{url} {params}", got.status_code, "" if got.status_code == 200 else got.text[:300]))
+                    if url == "/points" and got.status_code == 200:
+                        counts.append(got.json()["count"])
+
+    pollers = [
+        threading.Thread(target=poll, args=([("/points", {}), ("/stats", {})],), daemon=True),
+        threading.Thread(
+            target=poll,
+            args=(
+                [
+                    ("/search", {"q": "mix test", "mode": "text"}),
+                    ("/search", {"q": "mix test", "mode": "hybrid"}),
+                    ("/runs", {}),
+                ],
+            ),
+            daemon=True,
+        ),
+    ]
+    for poller in pollers:
+        poller.start()
+    try:
+        ended = {job: stack.wait_end(run_id, timeout=2 * JOB_SECONDS) for job, run_id in started.items()}
+        # The load has committed: let the poller see the final count.
+        wait_for(lambda: counts and counts[-1] >= after, 60, "GET /points to show the loaded records")
+    finally:
+        stop.set()
+        for poller in pollers:
+            poller.join(timeout=120)
+
+    assert {job: run["status"] for job, run in ended.items()} == {"load": "SUCCESS", "index": "SUCCESS"}, ended
+    failed = [read for read in reads if read[1] != 200]
+    assert not failed, f"{len(failed)} of {len(reads)} reads failed: {failed[:5]}"
+    assert len(reads) >= 10, f"only {len(reads)} reads while the runs wrote"
     assert all(a <= b for a, b in itertools.pairwise(counts)), "the number of points went down"
     assert counts[0] == before and counts[-1] == after == duck_count(stack.db)
-    assert run_status == "SUCCESS"

@@ -47,10 +47,16 @@ def tick(instance: DagsterInstance, logs: Path, cursor: str | None) -> tuple[Run
     return result, context.cursor
 
 
-def add_run(instance: DagsterInstance, job_name: str, status: DagsterRunStatus) -> None:
+def add_run(
+    instance: DagsterInstance, job_name: str, status: DagsterRunStatus, tags: dict[str, str] | None = None
+) -> str:
     """A run record as the webserver or daemon would leave it (queued runs must name their code location)."""
     origin = RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("logviz"), "__repository__").get_job_origin(job_name)
-    instance.add_run(DagsterRun(job_name=job_name, run_id=str(uuid.uuid4()), status=status, remote_job_origin=origin))
+    run_id = str(uuid.uuid4())
+    instance.add_run(
+        DagsterRun(job_name=job_name, run_id=run_id, status=status, remote_job_origin=origin, tags=tags or {})
+    )
+    return run_id
 
 
 def test_sensor_targets_the_load_job() -> None:
@@ -158,3 +164,18 @@ def test_a_state_that_comes_back_gets_a_fresh_run_key(instance: DagsterInstance,
     assert isinstance(gone, RunRequest) and isinstance(back, RunRequest)
     # Dagster launches one run per run_key per sensor: a repeated key means no load for the return.
     assert back.run_key not in {first.run_key, gone.run_key}
+
+
+def test_a_failed_sensor_load_is_tried_once_more(instance: DagsterInstance, logs: Path) -> None:
+    first, cursor = tick(instance, logs, None)
+    assert isinstance(first, RunRequest)
+    failed = add_run(instance, "load", DagsterRunStatus.FAILURE, dict(first.tags))
+
+    retry, cursor_after = tick(instance, logs, cursor)
+    assert isinstance(retry, RunRequest) and cursor_after == cursor
+    assert retry.run_key == f"retry-{failed}" and retry.tags["logviz/retry_of"] == failed
+
+    add_run(instance, "load", DagsterRunStatus.FAILURE, dict(retry.tags))  # the retry failed too
+    assert isinstance(tick(instance, logs, cursor)[0], SkipReason)  # no loop of retries
+    add_run(instance, "load", DagsterRunStatus.FAILURE, {"logviz/trigger": "api"})
+    assert isinstance(tick(instance, logs, cursor)[0], SkipReason)  # a failed run someone else started

@@ -70,6 +70,20 @@ class Stack:
         meanwhile: Callable[[], None] | None = None,
     ) -> dict:
         """GET /jobs/{run_id} until the run ends (calling `meanwhile` between polls); fail unless it succeeded."""
+        run = self.wait_end(run_id, client, timeout, meanwhile)
+        assert run["status"] == "SUCCESS", (
+            f"run {run_id} ended {run['status']}: {run.get('error')}\n{compute_logs(self.home)}"
+        )
+        return run
+
+    def wait_end(
+        self,
+        run_id: str,
+        client: httpx.Client | None = None,
+        timeout: float = JOB_SECONDS,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> dict:
+        """GET /jobs/{run_id} until the run ends, however it ends; its last answer."""
         client = client or self.api
 
         def finished() -> dict | None:
@@ -81,15 +95,16 @@ class Stack:
             body = response.json()
             return body if body["status"] in TERMINAL_STATUSES else None
 
-        run = wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)
-        assert run["status"] == "SUCCESS", f"run {run_id} ended {run['status']}\n{compute_logs(self.home)}"
-        return run
+        return wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)
 
-    def load_runs(self) -> dict[str, dict[str, str | None]]:
-        """Every `load` run Dagster knows: run id → status and `logviz/trigger` tag."""
+    def load_runs(self) -> dict[str, dict[str, Any]]:
+        """Every `load` run Dagster knows: run id → status, `logviz/trigger` tag, and when it was
+        created, started and ended (seconds since 1970, None until then)."""
         query = """
         query($filter: RunsFilter!) {
-          runsOrError(filter: $filter) { ... on Runs { results { runId status tags { key value } } } }
+          runsOrError(filter: $filter) {
+            ... on Runs { results { runId status creationTime startTime endTime tags { key value } } }
+          }
         }
         """
         results = self.graphql(query, {"filter": {"pipelineName": "load"}})["runsOrError"]["results"]
@@ -97,16 +112,19 @@ class Stack:
             run["runId"]: {
                 "status": run["status"],
                 "trigger": next((t["value"] for t in run["tags"] if t["key"] == "logviz/trigger"), None),
+                "created": run["creationTime"],
+                "started": run["startTime"],
+                "ended": run["endTime"],
             }
             for run in results
         }
 
-    def wait_in_flight_loads(self) -> None:
-        """Let any queued or running load end, so counts taken next are settled."""
+    def wait_in_flight_loads(self, job: str = "load") -> None:
+        """Let any queued or running run of `job` end, so counts taken next are settled."""
         query = """
         query($filter: RunsFilter!) { runsOrError(filter: $filter) { ... on Runs { results { runId } } } }
         """
-        variables = {"filter": {"pipelineName": "load", "statuses": sorted(IN_FLIGHT)}}
+        variables = {"filter": {"pipelineName": job, "statuses": sorted(IN_FLIGHT)}}
         for run in self.graphql(query, variables)["runsOrError"]["results"]:
             self.wait_job(run["runId"])
 

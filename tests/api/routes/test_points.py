@@ -18,9 +18,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from logviz_assets.settings import Settings
-from tests.helpers.api import POINT_FIELDS, SUBAGENT_RUN, WRITER, get_ok, read_arrow
+from tests.helpers.api import POINT_FIELDS, SUBAGENT_RUN, WRITER, get_ok, local_client, read_arrow
 from tests.helpers.claude_code import expected_files
 from tests.helpers.pipeline import BuiltStore
 from tests.helpers.processes import REPO_ROOT
@@ -141,7 +140,7 @@ def test_points_carry_an_etag_that_changes_only_with_the_store(
 ) -> None:
     home = tmp_path / "home"
     shutil.copytree(store.home, home)
-    client = TestClient(create_app(Settings(home=home, dagster_url=dead_dagster)), raise_server_exceptions=False)
+    client = local_client(Settings(home=home, dagster_url=dead_dagster))
     first = client.get("/points")
     etag = first.headers["etag"]
     assert first.status_code == 200 and etag

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,51 +27,12 @@ from urllib.parse import quote
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-DEMO_CORPUS = REPO / "logviz_assets" / "demo_corpus"
-CHROMIUM = "/usr/bin/chromium"
-# No GPU: WebGL on SwiftShader. No background traffic: this machine's network is closed.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO))  # run as a script: the repo's packages, and the tests' helpers it reuses
 
-
-def build_demo_store(home: Path) -> None:
-    """Load, embed and place the demo corpus into `home`, as the Dagster assets would."""
-    sys.path.insert(0, str(REPO))
-    from logviz_assets.index.embedding import TextEmbedder
-    from logviz_assets.index.operation import Indexer
-    from logviz_assets.index.projection import LayoutStore
-    from logviz_assets.index.vectors import VectorTable
-    from logviz_assets.load.operation import load
-    from logviz_assets.load.source import DataSource
-    from logviz_assets.settings import Settings
-    from logviz_assets.store import RecordStore
-
-    settings = Settings(home=home, sources=(DEMO_CORPUS,))
-    store = RecordStore(settings.duckdb_path)
-    load(DataSource(settings.sources), store, progress=print)
-    indexer = Indexer(
-        store,
-        VectorTable(str(settings.lancedb_path)),
-        TextEmbedder(settings.model, models_dir=settings.models_path),
-        LayoutStore(settings.layouts_path),
-    )
-    indexer.embed_missing(progress=print)
-    indexer.place_points(progress=print)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from logviz_assets.settings import DEMO_CORPUS  # noqa: E402
+from tests.helpers.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.helpers.pipeline import build_store  # noqa: E402
+from tests.helpers.processes import free_port  # noqa: E402
 
 
 @contextlib.contextmanager
@@ -80,7 +40,7 @@ def demo_api() -> Iterator[str]:
     """The API over a fresh store of the demo corpus, on a free loopback port."""
     with tempfile.TemporaryDirectory(prefix="logviz-screenshot-") as tmp:
         home = Path(tmp) / "home"
-        build_demo_store(home)
+        build_store(home, DEMO_CORPUS)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LOGVIZ_")}
         env.update(LOGVIZ_HOME=str(home), LOGVIZ_SOURCES=str(DEMO_CORPUS), HF_HUB_OFFLINE="1")

@@ -46,7 +46,7 @@ from tests.helpers.e2e import (
     points,
     run_flow,
 )
-from tests.helpers.processes import BIN, REPO_ROOT, Services, free_port, start_service, wait_for
+from tests.helpers.processes import BIN, REPO_ROOT, Services, dagster_home, free_port, start_service, wait_for
 from tests.helpers.samples import (
     DIALYZER_COMMAND,
     DOV_SESSION_ID,
@@ -68,9 +68,7 @@ PARTS = {"record_store", "vector_store", "dagster_webserver", "dagster_daemon", 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("e2e")
-    home = root / "home"
-    (home / "dagster").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    home = dagster_home(root)
     sources = root / "logs"
     shutil.copytree(samples_dir / "claude-code", sources)
     ports = set()

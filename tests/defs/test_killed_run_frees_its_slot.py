@@ -30,7 +30,7 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunSta
 from logviz_assets.defs.assets import DUCKDB_POOL
 from logviz_assets.defs.run_workers import worker_pid
 from tests.helpers.gated_definitions import GATE_VARIABLE, HELD_MESSAGE
-from tests.helpers.processes import BIN, REPO_ROOT, Services, start_service, wait_for
+from tests.helpers.processes import BIN, REPO_ROOT, Services, dagster_home, start_service, wait_for
 from tests.helpers.store import duck_count
 
 pytestmark = pytest.mark.e2e
@@ -116,9 +116,7 @@ class Daemon:
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterator[Daemon]:
     root = tmp_path_factory.mktemp("killed-run")
-    home = root / "home"
-    (home / "dagster").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    home = dagster_home(root)
     logs = root / "logs"
     logs.mkdir()
     shutil.copyfile(samples_dir / "claude-code" / "tool_heavy.jsonl", logs / "tool_heavy.jsonl")

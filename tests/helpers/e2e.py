@@ -62,15 +62,9 @@ class Stack:
         assert not body.get("errors"), body["errors"]
         return body["data"]
 
-    def wait_job(
-        self,
-        run_id: str,
-        client: httpx.Client | None = None,
-        timeout: float = JOB_SECONDS,
-        meanwhile: Callable[[], None] | None = None,
-    ) -> dict:
-        """GET /jobs/{run_id} until the run ends (calling `meanwhile` between polls); fail unless it succeeded."""
-        run = self.wait_end(run_id, client, timeout, meanwhile)
+    def wait_job(self, run_id: str, **wait: Any) -> dict:
+        """`wait_end`, then fail unless the run succeeded."""
+        run = self.wait_end(run_id, **wait)
         assert run["status"] == "SUCCESS", (
             f"run {run_id} ended {run['status']}: {run.get('error')}\n{compute_logs(self.home)}"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,3 +132,11 @@ def run_python(code: str, *args: str, timeout: float = 600) -> subprocess.Comple
     )
     assert out.returncode == 0, out.stderr[-3000:]
     return out
+
+
+def dagster_home(root: Path) -> Path:
+    """A data folder under `root` whose Dagster instance uses the repo's dagster.yaml (as scripts/env.sh does)."""
+    home = root / "home"
+    (home / "dagster").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "dagster.yaml", home / "dagster" / "dagster.yaml")
+    return home

@@ -29,22 +29,12 @@ from typing import Any
 import httpx
 import pytest
 
+from logviz_assets.settings import DEMO_CORPUS
+from tests.helpers.browser import CHROMIUM_ARGS
 from tests.helpers.pipeline import build_store
-from tests.helpers.processes import BIN, REPO_ROOT, Services, free_port, start_service, wait_for
+from tests.helpers.processes import BIN, Services, free_port, start_service, wait_for
 from tests.helpers.store import load
 
-DEMO_CORPUS = REPO_ROOT / "logviz_assets" / "demo_corpus"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 STARTUP_SECONDS = 120
 TOKEN = "viewer-" + uuid.uuid4().hex
 # A user message an agent log could well hold: markup that would run if it were inserted as HTML.

@@ -80,6 +80,16 @@ def recorded_dagster(exchanges: list[dict[str, Any]]) -> httpx.MockTransport:
     return httpx.MockTransport(answer)
 
 
+def job_as_recorded(client: TestClient, recorded: dict[str, Any]) -> dict:
+    """GET /jobs/{id} of a recorded run, the API talking to the recorded Dagster answers."""
+    runs = DagsterRuns("http://127.0.0.1:1", "logviz", transport=recorded_dagster(recorded["exchanges"]))
+    real, client.app.state.dagster = client.app.state.dagster, runs
+    try:
+        return get_ok(client, f"/jobs/{recorded['run_id']}")
+    finally:
+        client.app.state.dagster = real
+
+
 @pytest.fixture
 def recorded() -> dict[str, Any]:
     return json.loads(RECORDED.read_text(encoding="utf-8"))
@@ -90,15 +100,7 @@ def test_a_failed_run_says_which_step_failed_and_why(
 ) -> None:
     # Recorded 4 events a page, so the failure is found on the third page.
     monkeypatch.setattr(dagster_client, "EVENTS_PER_PAGE", 4)
-    runs = DagsterRuns("http://127.0.0.1:1", "logviz", transport=recorded_dagster(recorded["exchanges"]))
-    real, client.app.state.dagster = client.app.state.dagster, runs
-    try:
-        response = client.get(f"/jobs/{recorded['run_id']}")
-    finally:
-        client.app.state.dagster = real
-
-    assert response.status_code == 200, response.text
-    body = response.json()
+    body = job_as_recorded(client, recorded)
     assert body["status"] == "FAILURE" and body["job"] == "load"
     assert body["error"] == {
         "step": "records",
@@ -110,13 +112,7 @@ def test_a_failed_run_says_which_step_failed_and_why(
 
 def test_a_failure_raised_on_purpose_gives_its_description_and_cause(client: TestClient) -> None:
     recorded = json.loads((RECORDED.parent / "failure_raised_graphql.json").read_text(encoding="utf-8"))
-    runs = DagsterRuns("http://127.0.0.1:1", "logviz", transport=recorded_dagster(recorded["exchanges"]))
-    real, client.app.state.dagster = client.app.state.dagster, runs
-    try:
-        body = get_ok(client, f"/jobs/{recorded['run_id']}")
-    finally:
-        client.app.state.dagster = real
-
+    body = job_as_recorded(client, recorded)
     assert body["status"] == "FAILURE" and body["job"] == "index"
     assert body["error"] == {
         "step": "vectors",

@@ -35,6 +35,7 @@ class FileRead:
     rejected_lines: int = 0
     skipped: Counter = field(default_factory=Counter)
     unreadable: bool = False  # the file could not be opened or read: try it again next load
+    lines_accounted: bool = True  # False for a document counted as one unit
 
 
 def sniff(path: Path) -> LogFormat | None:
@@ -135,9 +136,9 @@ def read_file(
             result.end_offset = size
             return result
         data = path.read_bytes()
-        _collect(fmt.parse_document(data, ctx), result, ctx, whole_document=True)
+        result.end_line = data.count(b"\n")  # whole lines; `_collect` adds a last one without newline it read
+        _collect(fmt.parse_document(data, ctx), result, ctx, document_lines=result.end_line)
         result.end_offset = len(data)
-        result.end_line = data.count(b"\n")
     return result
 
 
@@ -146,7 +147,7 @@ def _collect(
     into: FileRead,
     ctx: FileContext,
     extra: list[Reject] = (),
-    whole_document: bool = False,
+    document_lines: int | None = None,
     after_line: int = 0,
 ) -> None:
     """Sort a parser's output and account for the lines it covered.
@@ -155,10 +156,15 @@ def _collect(
     rest of the file becomes one reject saying why. A line counts once: as rejected if any
     reject names it, else as a line of records, else as skipped. Lines up to `after_line`
     belong to an earlier read (a record completed only now, such as a run, may name one).
+
+    A whole document (`document_lines` given) is accounted line by line when its parser
+    accounted for every one of its lines (a JSON Lines trace export, say); otherwise the file
+    is one unit: it gave records, or a reject, or was skipped.
     """
     record_lines: set[int] = set()
     rejected_lines: set[int] = set()
     skipped: dict[int, str] = {}
+    unit_skips: Counter = Counter()  # skips that name no line: of a document as a whole
     try:
         for item in items:
             if isinstance(item, Record):
@@ -169,7 +175,7 @@ def _collect(
                 if item.line is not None:
                     skipped.setdefault(item.line, item.kind)
                 else:
-                    into.skipped[item.kind] += 1
+                    unit_skips[item.kind] += 1
             else:
                 into.rejects.append(item)
                 if item.source_line is not None:
@@ -179,11 +185,18 @@ def _collect(
     for problem in extra:
         into.rejects.append(problem)
         rejected_lines.add(problem.source_line)
-    if whole_document:  # the file is the unit: it gave records, or a reject, or was skipped
+    covered = record_lines | rejected_lines | set(skipped)
+    whole_lines = set(range(1, (document_lines or 0) + 1))
+    # A last line without its newline counts when the parser read it (and gave something for it).
+    every_line = bool(document_lines) and whole_lines <= covered <= whole_lines | {document_lines + 1}
+    into.lines_accounted = document_lines is None or every_line
+    if every_line:
+        into.end_line = max(covered)
+    if not into.lines_accounted:
         into.rejected_lines = int(bool(into.rejects))
         into.record_lines = int(bool(into.records) and not into.rejects)
-        if not into.records and not into.rejects and not into.skipped:
-            into.skipped["document without steps"] += 1
+        if not into.records and not into.rejects:
+            into.skipped[next(iter(unit_skips), "document without steps")] += 1
         return
     record_lines = {line for line in record_lines if line > after_line}
     into.rejected_lines = len(rejected_lines)

@@ -207,7 +207,7 @@ def _read(
         rejected_lines=result.rejected_lines,
         skipped=result.skipped,
         recorded=not result.unreadable,
-        format_is_lines=fmt_append_only,
+        format_is_lines=fmt_append_only or (result.format_name is not None and result.lines_accounted),
     )
 
 

@@ -18,9 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import shutil
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -40,20 +37,17 @@ from tests.helpers.e2e import (
     JOB_SECONDS,
     STARTUP_SECONDS,
     Stack,
-    api_env,
-    compute_logs,
     get_ok,
     points,
-    run_flow,
+    running_stack,
 )
-from tests.helpers.processes import BIN, REPO_ROOT, Services, dagster_home, free_port, start_service, wait_for
+from tests.helpers.processes import wait_for
 from tests.helpers.samples import (
     DIALYZER_COMMAND,
     DOV_SESSION_ID,
     FUM_SESSION,
     clone_session,
     find_bash_call,
-    jsonl_files,
 )
 from tests.helpers.store import duck, duck_count, duck_ids
 
@@ -67,56 +61,8 @@ PARTS = {"record_store", "vector_store", "dagster_webserver", "dagster_daemon", 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> Iterator[Stack]:
-    root = tmp_path_factory.mktemp("e2e")
-    home = dagster_home(root)
-    sources = root / "logs"
-    shutil.copytree(samples_dir / "claude-code", sources)
-    ports = set()
-    while len(ports) < 3:
-        ports.add(free_port())
-    web_port, api_port, secured_port = sorted(ports)
-    dagster_url = f"http://127.0.0.1:{web_port}"
-    env = api_env(home, sources, dagster_url)
-    logs = root / "service-logs"
-
-    # As scripts/up.sh does: create the instance's storage once, before two processes race to.
-    subprocess.run(
-        [str(BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, capture_output=True
-    )
-    services = Services(extra_logs=lambda: compute_logs(home))
-    api = httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=60)
-    secured = httpx.Client(base_url=f"http://127.0.0.1:{secured_port}", timeout=60)
-    try:
-        services.add(
-            start_service(
-                "dagster-webserver",
-                [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(web_port)],
-                env,
-                logs,
-            )
-        )
-        services.add(
-            start_service("dagster-daemon", [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, logs)
-        )
-        services.add(start_service("api", [sys.executable, "-m", "api.serve", "--port", str(api_port)], env, logs))
-        services.add(
-            start_service(
-                "api-with-token",
-                [sys.executable, "-m", "api.serve", "--port", str(secured_port)],
-                {**env, "LOGVIZ_API_TOKEN": TOKEN},
-                logs,
-            )
-        )
-        stack = Stack(services, root, home, sources, dagster_url, api, secured, initial_files=jsonl_files(sources))
-        try:
-            run_flow(stack)
-        except BaseException as err:
-            raise AssertionError(f"the end-to-end setup failed: {err}\n\n{services.tails()}") from err
-        yield stack
-    finally:
-        api.close()
-        secured.close()
-        services.stop()
+    with running_stack(tmp_path_factory.mktemp("e2e"), samples_dir, TOKEN) as started:
+        yield started
 
 
 # --- the state the setup flow built -------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Damaged lines in trace files of several values (JSON Lines): each costs its line only.
 
 Checked at the parser, line by line: every line gives a record, a reject or a `Skip`; and through
-`read_file`, where the file, a whole document, is one unit of the load's accounting.
+`read_file`, which then counts the file line by line too, as it does JSON Lines logs.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from logviz_assets.formats.langsmith import LangSmith
 from logviz_assets.formats.otel_genai import OtelGenAI
 from tests.helpers.damaged import (
     assert_every_line_accounted,
-    assert_one_unit,
+    assert_lines_counted,
     deep_line,
     ids,
     load,
@@ -174,7 +174,7 @@ def test_damaged_trace_lines_cost_only_themselves(
     assert clean.rejects == [] and clean.records
     content = jsonl(good[0]) + b"".join(damage[:-1]) + jsonl(*good[1:]) + damage[-1]  # the last one is cut off
     result = load(tmp_path, "damaged.jsonl", content, fmt)
-    assert_one_unit(result)
+    assert_lines_counted(result)
     for piece in set(said):
         assert sum(piece in r.reason for r in result.rejects) >= said.count(piece), (piece, reasons(result))
     assert all(r.source_line is not None for r in result.rejects), reasons(result)

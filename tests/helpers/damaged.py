@@ -29,6 +29,12 @@ def load(tmp_path: Path, name: str, content: bytes, fmt: LogFormat) -> FileRead:
     return read_file(path, fmt)
 
 
+def assert_lines_counted(result: FileRead) -> None:
+    """A document whose parser accounted for every line counts in the load line by line, as JSON Lines do."""
+    assert result.lines_accounted, result
+    assert result.record_lines + result.rejected_lines + sum(result.skipped.values()) == result.end_line, result
+
+
 def assert_one_unit(result: FileRead) -> None:
     """A document counts once in the load's accounting: its records, or its rejects, or a skip."""
     assert result.record_lines + result.rejected_lines + sum(result.skipped.values()) == 1, result

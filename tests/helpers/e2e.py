@@ -6,9 +6,13 @@ part to be healthy, then Loads and Indexes through the API while reading the map
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +20,8 @@ from typing import Any
 import httpx
 
 from logviz_assets.run_status import IN_FLIGHT_STATUSES, TERMINAL_STATUSES
-from tests.helpers.processes import BIN, Services, wait_for
-from tests.helpers.samples import DOV_SESSION_ID
+from tests.helpers.processes import BIN, REPO_ROOT, Services, dagster_home, free_port, start_service, wait_for
+from tests.helpers.samples import DOV_SESSION_ID, jsonl_files
 
 IN_FLIGHT = set(IN_FLIGHT_STATUSES)
 STARTUP_SECONDS = 300
@@ -197,3 +201,58 @@ def points(client: httpx.Client, **params: object) -> list[dict]:
     body = get_ok(client, "/points", **params)
     assert body["count"] == len(body["points"])
     return body["points"]
+
+
+@contextlib.contextmanager
+def running_stack(root: Path, samples_dir: Path, token: str) -> Iterator[Stack]:
+    """The Dagster webserver and daemon and two APIs (one requiring `token`) over a copy of the
+    Claude Code samples, with Load and Index already run through the API."""
+    home = dagster_home(root)
+    sources = root / "logs"
+    shutil.copytree(samples_dir / "claude-code", sources)
+    ports = set()
+    while len(ports) < 3:
+        ports.add(free_port())
+    web_port, api_port, secured_port = sorted(ports)
+    dagster_url = f"http://127.0.0.1:{web_port}"
+    env = api_env(home, sources, dagster_url)
+    logs = root / "service-logs"
+
+    # As scripts/up.sh does: create the instance's storage once, before two processes race to.
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, capture_output=True
+    )
+    services = Services(extra_logs=lambda: compute_logs(home))
+    api = httpx.Client(base_url=f"http://127.0.0.1:{api_port}", timeout=60)
+    secured = httpx.Client(base_url=f"http://127.0.0.1:{secured_port}", timeout=60)
+    try:
+        services.add(
+            start_service(
+                "dagster-webserver",
+                [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(web_port)],
+                env,
+                logs,
+            )
+        )
+        services.add(
+            start_service("dagster-daemon", [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, logs)
+        )
+        services.add(start_service("api", [sys.executable, "-m", "api.serve", "--port", str(api_port)], env, logs))
+        services.add(
+            start_service(
+                "api-with-token",
+                [sys.executable, "-m", "api.serve", "--port", str(secured_port)],
+                {**env, "LOGVIZ_API_TOKEN": token},
+                logs,
+            )
+        )
+        stack = Stack(services, root, home, sources, dagster_url, api, secured, initial_files=jsonl_files(sources))
+        try:
+            run_flow(stack)
+        except BaseException as err:
+            raise AssertionError(f"the end-to-end setup failed: {err}\n\n{services.tails()}") from err
+        yield stack
+    finally:
+        api.close()
+        secured.close()
+        services.stop()

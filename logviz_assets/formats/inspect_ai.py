@@ -150,7 +150,17 @@ def _read_member(archive: zipfile.ZipFile, member: str, ctx: FileContext) -> Any
         if too_big:
             reason = f"{member}: decompresses to more than the limit of {MAX_DOCUMENT_BYTES:,} bytes: not read"
             return reject(ctx, None, reason, NAME, member)
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError, EOFError) as err:
+    # RuntimeError: an encrypted member; NotImplementedError: a compression method this Python lacks.
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        ValueError,
+        KeyError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+    ) as err:
         return reject(ctx, None, f"{member}: unreadable ZIP member: {err}", NAME, member)
     value, problem = load_json_document(data, ctx, NAME)
     if problem:

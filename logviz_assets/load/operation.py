@@ -202,7 +202,8 @@ def _read(
         records=result.records,
         text_hashes=text_hashes_of(result.records),
         rejects=result.rejects,
-        replace=change is not Change.GROWN,
+        # A file that could not be read keeps what it held: its records are not replaced by nothing.
+        replace=change is not Change.GROWN and not result.unreadable,
         record_lines=result.record_lines,
         rejected_lines=result.rejected_lines,
         skipped=result.skipped,

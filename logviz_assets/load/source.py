@@ -35,6 +35,9 @@ class DataSource:
         problems: list[tuple[str, str]] = []
         plan = classify(self.scan(problems), known)
         plan.unreadable = problems
+        # Listed but not stat-able is not gone: its records stay without the vanished mark.
+        present = {path for path, _ in problems}
+        plan.vanished = [path for path in plan.vanished if path not in present]
         return plan
 
     def fingerprint(self) -> dict[str, int]:

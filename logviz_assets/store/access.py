@@ -83,9 +83,12 @@ def _acquire(path: Path, mode: int, deadline: float, purpose: str) -> int:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
-        if mode == fcntl.LOCK_SH:  # a read-only data folder: nobody can write it, so just read
-            return -1
-        raise
+        try:  # made by another user (the daemon, say): a lock works on a read-only descriptor too
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            if mode == fcntl.LOCK_SH:  # a read-only data folder: nobody can write it, so just read
+                return -1
+            raise
     delay = 0.002
     try:
         while True:

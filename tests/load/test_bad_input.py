@@ -201,3 +201,30 @@ def test_an_unreadable_file_is_read_once_it_can_be(
     assert again.plan["new"] == 1 and again.records_added > 0
     assert query(db, "SELECT count(*) FROM rejects") == [(0,)]  # the failure is gone with it
     assert load(logs, db).files_read == 0
+
+
+def test_a_rewritten_file_that_cannot_be_read_keeps_its_records(
+    tmp_path: Path, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    target = logs / "session.jsonl"
+    shutil.copy(samples_dir / "claude-code" / "tool_heavy.jsonl", target)
+    db = tmp_path / "records.duckdb"
+    before = load(logs, db).records_added
+    lines = target.read_bytes().splitlines(keepends=True)
+    target.write_bytes(b"".join(lines[1:]))  # rewritten in place: its head changed
+    real_read = operation.read_file
+
+    def denied(path: Path, *args, **kwargs):
+        if Path(path) == target:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(operation, "read_file", denied)
+        failed = load(logs, db)
+    assert failed.plan["rewritten"] == 1 and failed.files_unreadable == 1
+    assert query(db, "SELECT count(*) FROM records") == [(before,)]  # not replaced by nothing
+    again = load(logs, db)  # readable again: the rewrite is read
+    assert again.plan["rewritten"] == 1 and query(db, "SELECT count(*) FROM rejects") == [(0,)]

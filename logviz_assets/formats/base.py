@@ -71,10 +71,11 @@ class JsonlFormat(LogFormat):
     """A format of one JSON object per line, readable from any line on."""
 
     append_only = True
-    # Lines that cannot make a record may be passed over without decoding them, which is
-    # most of the cost of a load: a whole JSON object (`{...}`) in which this pattern does
-    # not occur is skipped. A broken line still fails the `{...}` test and is rejected.
-    useful_line: re.Pattern[bytes] | None = None
+
+    def passed_over(self, stripped: bytes) -> str | None:
+        """The kind of bookkeeping a line is, when it can be counted without decoding it (most of
+        the cost of a load); None to decode it. A parser overrides this to skip its known kinds."""
+        return None
 
     def parse_lines(
         self, lines: Iterable[tuple[int, bytes]], ctx: FileContext, state: dict[str, Any]
@@ -85,13 +86,9 @@ class JsonlFormat(LogFormat):
             if not stripped:
                 yield Skip(line_no, "blank line")
                 continue
-            if (
-                self.useful_line is not None
-                and stripped[:1] == b"{"
-                and stripped[-1:] == b"}"
-                and not self.useful_line.search(stripped)
-            ):
-                yield Skip(line_no, skipped_kind(stripped))
+            kind = self.passed_over(stripped)
+            if kind is not None:
+                yield Skip(line_no, kind)
                 continue
             event = object_line(stripped, raw, line_no, ctx, self.name)
             if isinstance(event, Reject):

@@ -7,7 +7,7 @@ What each line becomes: docs/formats.md, "Claude Code (`claude-code`)".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
@@ -118,20 +118,13 @@ class ClaudeCode(JsonlFormat):
         # A first line longer than the head: fall back to its shape.
         return head.lstrip().startswith(b"{") and bool(_SIGNATURE.search(head)) and b'"parentUuid"' in head
 
-    def parse_lines(
-        self, lines: Iterable[tuple[int, bytes]], ctx: FileContext, state: dict[str, Any]
-    ) -> Iterator[Item]:
-        """Bookkeeping lines are counted without decoding them, which is most of the cost of a load.
-
-        Only a line of a known bookkeeping type is passed over so: a line of a type this parser does
-        not know (a misspelt or a new one) is decoded, and rejected as such.
-        """
-        for line_no, raw in lines:
-            kind = _bookkeeping_kind(raw)
-            if kind is not None:
-                yield Skip(line_no, kind)
-            else:
-                yield from super().parse_lines(((line_no, raw),), ctx, state)
+    def passed_over(self, stripped: bytes) -> str | None:
+        """Only a line of a known bookkeeping type is passed over undecoded: a line of a type this
+        parser does not know (a misspelt or a new one) is decoded, and rejected as such."""
+        if stripped[:1] != b"{" or stripped[-1:] != b"}" or _USEFUL.search(stripped):
+            return None
+        kind = skipped_kind(stripped)
+        return kind if kind in _BOOKKEEPING else None
 
     def parse_event(
         self, event: dict[str, Any], line_no: int, ctx: FileContext, state: dict[str, Any]
@@ -300,15 +293,6 @@ class ClaudeCode(JsonlFormat):
                 **base,
             )
         return None
-
-
-def _bookkeeping_kind(raw: bytes) -> str | None:
-    """The type of a whole-object line that names a bookkeeping type and no user or assistant event, else None."""
-    stripped = raw.strip()
-    if stripped[:1] != b"{" or stripped[-1:] != b"}" or _USEFUL.search(stripped):
-        return None
-    kind = skipped_kind(stripped)
-    return kind if kind in _BOOKKEEPING else None
 
 
 def _nothing_shown(blocks: list[Any], kind: str, line_no: int, ctx: FileContext, event: dict[str, Any]) -> Item:

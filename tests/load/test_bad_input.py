@@ -172,15 +172,15 @@ def test_no_input_makes_the_load_swell(loads: dict) -> None:
     assert mixed_peak - clean_peak < MEMORY_HEADROOM_MB, (clean_peak, mixed_peak)
 
 
-def test_an_unreadable_file_is_read_once_it_can_be(
-    tmp_path: Path, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The suite runs as root, which reads any file whatever its mode, so the read itself fails here.
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    target = logs / "session.jsonl"
-    shutil.copy(samples_dir / "claude-code" / "tool_heavy.jsonl", target)
-    db = tmp_path / "records.duckdb"
+def one_session(tmp_path: Path, samples_dir: Path) -> Path:
+    """A log folder holding one real session file; the file's path."""
+    (tmp_path / "logs").mkdir()
+    return Path(shutil.copy(samples_dir / "claude-code" / "tool_heavy.jsonl", tmp_path / "logs" / "session.jsonl"))
+
+
+def deny_reading(patch: pytest.MonkeyPatch, target: Path) -> None:
+    """Reading `target` fails as a permission would; the suite runs as root, which reads any file
+    whatever its mode, so the read itself is made to fail."""
     real_read = operation.read_file
 
     def denied(path: Path, *args, **kwargs):
@@ -188,8 +188,17 @@ def test_an_unreadable_file_is_read_once_it_can_be(
             raise PermissionError(13, "Permission denied", str(path))
         return real_read(path, *args, **kwargs)
 
+    patch.setattr(operation, "read_file", denied)
+
+
+def test_an_unreadable_file_is_read_once_it_can_be(
+    tmp_path: Path, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = one_session(tmp_path, samples_dir)
+    logs = target.parent
+    db = tmp_path / "records.duckdb"
     with monkeypatch.context() as patch:
-        patch.setattr(operation, "read_file", denied)
+        deny_reading(patch, target)
         first = load(logs, db)
     assert first.files_unreadable == 1 and first.records_added == 0
     assert query(db, "SELECT count(*) FROM files") == [(0,)]  # not marked as read
@@ -206,23 +215,14 @@ def test_an_unreadable_file_is_read_once_it_can_be(
 def test_a_rewritten_file_that_cannot_be_read_keeps_its_records(
     tmp_path: Path, samples_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    target = logs / "session.jsonl"
-    shutil.copy(samples_dir / "claude-code" / "tool_heavy.jsonl", target)
+    target = one_session(tmp_path, samples_dir)
+    logs = target.parent
     db = tmp_path / "records.duckdb"
     before = load(logs, db).records_added
     lines = target.read_bytes().splitlines(keepends=True)
     target.write_bytes(b"".join(lines[1:]))  # rewritten in place: its head changed
-    real_read = operation.read_file
-
-    def denied(path: Path, *args, **kwargs):
-        if Path(path) == target:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_read(path, *args, **kwargs)
-
     with monkeypatch.context() as patch:
-        patch.setattr(operation, "read_file", denied)
+        deny_reading(patch, target)
         failed = load(logs, db)
     assert failed.plan["rewritten"] == 1 and failed.files_unreadable == 1
     assert query(db, "SELECT count(*) FROM records") == [(before,)]  # not replaced by nothing

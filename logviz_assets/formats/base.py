@@ -24,7 +24,6 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from logviz_assets.formats.common import canonical_json
@@ -94,17 +93,16 @@ class JsonlFormat(LogFormat):
             if isinstance(event, Reject):
                 yield event
                 continue
+            # `guarded`, inlined: this runs once a line, and the excerpt is only made for a reject.
             gave_nothing = True
-            for item in guarded(
-                partial(self.parse_event, event, line_no, ctx, state),
-                ctx,
-                line_no,
-                self.name,
-                "unexpected event shape",
-                line_text(raw),
-            ):
+            try:
+                for item in self.parse_event(event, line_no, ctx, state):
+                    gave_nothing = False
+                    yield item
+            except SHAPE_ERRORS as err:
                 gave_nothing = False
-                yield item
+                reason = f"unexpected event shape: {type(err).__name__}: {err}"
+                yield reject(ctx, line_no, reason, self.name, line_text(raw))
             if gave_nothing:
                 kind = event.get("type")
                 what = f"an event of type {kind!r}" if isinstance(kind, str) else "an event without a type"

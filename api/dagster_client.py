@@ -61,6 +61,32 @@ query Run($runId: ID!) {
 }
 """
 
+# The latest observation of each asset that reports progress: while a run of its job is in
+# flight, that is the run's progress (the assets send one a second at most).
+PROGRESS_ASSETS = ("records", "embeddings", "projection")
+PROGRESS_QUERY = (
+    "query Progress {\n"
+    + "\n".join(f'  {name}: assetOrError(assetKey: {{path: ["{name}"]}}) {{ ...Latest }}' for name in PROGRESS_ASSETS)
+    + """
+}
+fragment Latest on AssetOrError {
+  __typename
+  ... on Asset {
+    assetObservations(limit: 1) {
+      runId timestamp
+      metadataEntries {
+        label
+        __typename
+        ... on IntMetadataEntry { intValue }
+        ... on FloatMetadataEntry { floatValue }
+        ... on TextMetadataEntry { text }
+      }
+    }
+  }
+}
+"""
+)
+
 # The failure events of a run, a page at a time: a failed run's log can hold thousands of events.
 FAILURES_QUERY = """
 query Failures($runId: ID!, $afterCursor: String, $limit: Int) {
@@ -223,7 +249,26 @@ class DagsterRuns:
             "ended_at": _time(result.get("endTime")),
             "counts": counts,
             "error": self.failure(run_id) if result["status"] == "FAILURE" else None,
+            "progress": self.progress(run_id) if result["status"] in IN_FLIGHT_STATUSES else None,
         }
+
+    def progress(self, run_id: str) -> dict[str, Any] | None:
+        """The last counted progress the run reported, from the newest observation of its assets."""
+        data = self._graphql(PROGRESS_QUERY)
+        latest: dict[str, Any] | None = None
+        for asset in PROGRESS_ASSETS:
+            found = data.get(asset) or {}
+            for observation in found.get("assetObservations") or []:
+                if observation["runId"] != run_id:
+                    continue
+                values = {entry["label"]: _entry_value(entry) for entry in observation["metadataEntries"]}
+                at = float(observation["timestamp"]) / 1000
+                if {"done", "total", "stage"} <= values.keys() and (latest is None or at >= latest["at"]):
+                    latest = {"asset": asset, "at": at, **values}
+        if latest is None:
+            return None
+        latest["reported_at"] = _time(latest.pop("at"))
+        return latest
 
     def failure(self, run_id: str) -> dict[str, Any] | None:
         """What failed in a run: its first failed step and that step's error, else the run's own

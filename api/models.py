@@ -43,6 +43,21 @@ class RunError(BaseModel):
     message: str = Field(description="The error and what caused it, innermost last.")
 
 
+class JobProgress(BaseModel):
+    """How far a run's current counted step has got (Load: files read; Index: texts embedded, points placed)."""
+
+    asset: str = Field(description="The asset being materialized: records, embeddings or projection.")
+    stage: str = Field(description="load, embed or place.")
+    done: int
+    total: int
+    unit: str = Field(description="What is counted: files, texts or points.")
+    seconds: float = Field(description="Since the counted work began.")
+    rate_per_second: float | None = Field(None, description="Units a second so far; null before the first are done.")
+    seconds_left: float | None = Field(None, description="At the rate so far; null while no rate is known.")
+    message: str
+    reported_at: datetime
+
+
 class JobRun(BaseModel):
     run_id: str
     job: str
@@ -53,6 +68,9 @@ class JobRun(BaseModel):
         default_factory=dict, description="Per asset, the numbers its materialization reported (once finished)."
     )
     error: RunError | None = Field(None, description="What failed, for a run that ended FAILURE; null otherwise.")
+    progress: JobProgress | None = Field(
+        None, description="The last progress a queued or running run reported; null before its first, and once ended."
+    )
 
 
 class Point(BaseModel):

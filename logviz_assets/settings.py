@@ -15,6 +15,7 @@ the environment.
 | `LOGVIZ_CORS_ORIGINS` | comma-separated browser origins allowed to call the API | pages served from localhost |
 | `LOGVIZ_ALLOWED_HOSTS` | Host names answered besides loopback (`name`, `*.domain`, `*`; comma-separated) | none |
 | `LOGVIZ_DAGSTER_URL` | where the API finds the Dagster webserver | `http://127.0.0.1:3000` |
+| `LOGVIZ_VIEWER_URL` | where the map is served, as linked from the Dagster UI | `http://127.0.0.1:8000/` |
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ AGENT_LOG_FOLDERS = ("~/.claude/projects", "~/.codex/sessions", "~/.gemini/tmp")
 DEMO_CORPUS = Path(__file__).resolve().parent / "demo_corpus"
 PRECISIONS = ("fp32", "bf16", "int8")  # checked where the model loads (index/embedding.py)
 DEFAULT_DAGSTER_URL = "http://127.0.0.1:3000"
+DEFAULT_VIEWER_URL = "http://127.0.0.1:8000/"
 
 
 def _default_load_workers() -> int:
@@ -52,6 +54,7 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     dagster_url: str = DEFAULT_DAGSTER_URL
+    viewer_url: str = DEFAULT_VIEWER_URL
     location_name: str = "logviz"
 
     @classmethod
@@ -70,6 +73,7 @@ class Settings:
             cors_origins=tuple(o.strip() for o in env.get("LOGVIZ_CORS_ORIGINS", "").split(",") if o.strip()),
             allowed_hosts=tuple(h.strip() for h in env.get("LOGVIZ_ALLOWED_HOSTS", "").split(",") if h.strip()),
             dagster_url=(env.get("LOGVIZ_DAGSTER_URL") or DEFAULT_DAGSTER_URL).rstrip("/"),
+            viewer_url=env.get("LOGVIZ_VIEWER_URL") or DEFAULT_VIEWER_URL,
         )
 
     duckdb_path = _in_home("records.duckdb", "The RecordStore's DuckDB file.")

@@ -52,8 +52,13 @@ def run_job(client: httpx.Client, job: str, timeout: float) -> dict:
     run_id = response.json()["run_id"]
     print(f"  {job}: run {run_id} submitted", flush=True)
     deadline = time.monotonic() + timeout
+    told = None
     while time.monotonic() < deadline:
         run = check(client.get(f"/jobs/{run_id}")).json()
+        line = progress_line(run.get("progress"))
+        if line and line != told:
+            print(f"    {line}", flush=True)
+            told = line
         if run["status"] in ("SUCCESS", "FAILURE", "CANCELED"):
             if run["status"] != "SUCCESS":
                 error = run.get("error") or {}
@@ -62,6 +67,18 @@ def run_job(client: httpx.Client, job: str, timeout: float) -> dict:
             return run
         time.sleep(1)
     raise SystemExit(f"{job} run {run_id} did not finish within {timeout:.0f}s")
+
+
+def progress_line(progress: dict | None) -> str | None:
+    """What a run reported last, with its rate and the time left when they are known."""
+    if not progress:
+        return None
+    extra = []
+    if progress.get("rate_per_second"):
+        extra.append(f"{progress['rate_per_second']:.0f} {progress['unit']}/s")
+    if progress.get("seconds_left") is not None and progress["done"] < progress["total"]:
+        extra.append(f"about {progress['seconds_left']:.0f} s left")
+    return progress["message"] + (f" ({', '.join(extra)})" if extra else "")
 
 
 def client_for(api: str, token: str | None, transport: httpx.BaseTransport | None = None) -> httpx.Client:

@@ -12,6 +12,7 @@ source scripts/env.sh
 dagster_port="${LOGVIZ_DAGSTER_PORT:-3000}"
 api_port="${LOGVIZ_API_PORT:-8000}"
 export LOGVIZ_DAGSTER_URL="http://127.0.0.1:$dagster_port"
+export LOGVIZ_VIEWER_URL="http://127.0.0.1:$api_port/"
 logs="$LOGVIZ_HOME/logs"
 mkdir -p "$logs"
 

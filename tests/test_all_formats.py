@@ -8,7 +8,7 @@ import duckdb
 from dagster import DagsterInstance, materialize
 
 from logviz_assets.defs.assets import embeddings, projection, records
-from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore, Viewer
 from logviz_assets.formats import FORMATS, HEAD_BYTES, detect_format
 
 SAMPLE_FORMATS = {
@@ -41,6 +41,7 @@ def test_all_samples_load_and_index_onto_one_map(samples_dir: Path, tmp_path: Pa
         "vector_store": VectorStore(uri=str(tmp_path / "vectors")),
         "embedder": Embedder(model="all-MiniLM-L6-v2"),
         "layouts": Layouts(folder=str(tmp_path / "layouts"), random_state=0),
+        "viewer": Viewer(url="http://127.0.0.1:8000/"),
     }
     result = materialize([records, embeddings, projection], resources=resources, instance=DagsterInstance.ephemeral())
     assert result.success

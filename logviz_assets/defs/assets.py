@@ -4,6 +4,7 @@
 import numpy as np
 from dagster import (
     AssetExecutionContext,
+    AssetObservation,
     Backoff,
     Config,
     Failure,
@@ -14,11 +15,12 @@ from dagster import (
 )
 from pydantic import Field
 
-from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, RecordStoreResource, VectorStore, Viewer
 from logviz_assets.index import preview
 from logviz_assets.index.embedding import ModelLoadError
 from logviz_assets.index.operation import EmbedError, Indexer
 from logviz_assets.load.operation import load
+from logviz_assets.progress import Progress, ProgressCallback
 
 # Dagster pools with limit 1 (dagster.yaml): one writer per store at a time.
 DUCKDB_POOL = "duckdb_writer"
@@ -27,6 +29,18 @@ LANCEDB_POOL = "lancedb_writer"
 # reader holding the record store past its wait, memory short for a moment) may pass: tried
 # again after 2, 6 and 14 seconds. Each attempt embeds only what is still missing.
 EMBED_RETRY_POLICY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONENTIAL)
+
+
+def _progress(context: AssetExecutionContext) -> ProgressCallback:
+    """Each report into the run's log; a counted one also as an observation of the asset, which
+    the UI shows and the API reads for a run's progress (the operations send one a second at most)."""
+
+    def report(progress: Progress) -> None:
+        context.log.info(progress.message)
+        if progress.counted:
+            context.log_event(AssetObservation(asset_key=context.asset_key, metadata=progress.metadata()))
+
+    return report
 
 
 @asset(
@@ -39,7 +53,7 @@ EMBED_RETRY_POLICY = RetryPolicy(max_retries=3, delay=2, backoff=Backoff.EXPONEN
 def records(
     context: AssetExecutionContext, sources: LogSources, record_store: RecordStoreResource
 ) -> MaterializeResult:
-    report = load(sources.source(), record_store.store(), progress=context.log.info, workers=sources.load_workers)
+    report = load(sources.source(), record_store.store(), progress=_progress(context), workers=sources.load_workers)
     return MaterializeResult(
         metadata={
             "dagster/row_count": report.records_total,
@@ -89,7 +103,7 @@ def embeddings(
         ) from err
     indexer = Indexer(record_store.store(), vector_store.table(), model, None, chunk_texts=embedder.chunk_texts)
     try:
-        report = indexer.embed_missing(progress=context.log.info)
+        report = indexer.embed_missing(progress=_progress(context))
     except EmbedError as err:
         raise _embed_failure(context, err) from err
     return MaterializeResult(
@@ -129,9 +143,10 @@ def projection(
     vector_store: VectorStore,
     embedder: Embedder,
     layouts: Layouts,
+    viewer: Viewer,
 ) -> MaterializeResult:
     indexer = _indexer(record_store, vector_store, embedder, layouts)
-    report = indexer.place_points(full_refit=config.full_refit, progress=context.log.info)
+    report = indexer.place_points(full_refit=config.full_refit, progress=_progress(context))
     metadata = {
         "dagster/row_count": report.points_total,
         "points_placed": report.points_placed,
@@ -142,6 +157,7 @@ def projection(
         "fitted_points": report.fitted_points,
         "points_by_kind": MetadataValue.json(dict(report.by_kind)),
         "seconds": report.seconds,
+        "viewer": MetadataValue.url(viewer.url),
     }
     sample = indexer.store.preview_sample()
     if sample:

@@ -86,6 +86,12 @@ class Layouts(ConfigurableResource):
         return LayoutStore(Path(self.folder))
 
 
+class Viewer(ConfigurableResource):
+    """Where the API serves the map, so the Dagster UI can link to it."""
+
+    url: str = Field(description="The viewer's address (the API's root).")
+
+
 def resources_from(settings: Settings) -> dict[str, ConfigurableResource]:
     """The resources as the settings describe them."""
     return {
@@ -96,4 +102,5 @@ def resources_from(settings: Settings) -> dict[str, ConfigurableResource]:
             model=settings.model, precision=settings.embed_precision, models_dir=str(settings.models_path)
         ),
         "layouts": Layouts(folder=str(settings.layouts_path)),
+        "viewer": Viewer(url=settings.viewer_url),
     }

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ from logviz_assets.index import projection
 from logviz_assets.index.embedding import TextEmbedder
 from logviz_assets.index.text import vector_key
 from logviz_assets.index.vectors import VectorTable
+from logviz_assets.progress import ProgressCallback, ProgressMeter, message
 from logviz_assets.store import RecordStore
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def embed_missing(
     vectors: VectorTable,
     embedder: TextEmbedder,
     chunk_texts: int = 2048,
-    progress: Callable[[str], None] = log.info,
+    progress: ProgressCallback = log.info,
 ) -> EmbedReport:
     """Embed the texts that have no vector under the current model, chunk by chunk.
 
@@ -84,7 +84,13 @@ def embed_missing(
     missing = sorted(wanted - done)
     report.texts_total = len(wanted)
     report.texts_already_embedded = len(wanted) - len(missing)
-    progress(f"embedding {len(missing)} of {len(wanted)} texts with {embedder.model_name}")
+    meter = ProgressMeter(
+        progress,
+        "embed",
+        len(missing),
+        "texts",
+        lambda done, total: f"embedded {done}/{total} texts of {len(wanted)} with {embedder.model_name}",
+    )
     try:
         if missing:
             vectors.ensure(embedder.dimension)
@@ -95,11 +101,7 @@ def embed_missing(
             vectors.upsert(keys, hashes, embedder.model_name, texts, matrix)
             report.texts_embedded += len(hashes)
             report.batches += 1
-            elapsed = time.perf_counter() - started
-            progress(
-                f"embedded {report.texts_embedded}/{len(missing)} texts "
-                f"({report.texts_embedded / max(elapsed, 1e-9):.0f}/s)"
-            )
+            meter.advance(len(hashes))
         if report.texts_embedded:
             vectors.ensure_text_index()
     except Exception as err:  # say how far it got: the caller decides whether to try again
@@ -117,7 +119,7 @@ def place_points(
     full_refit: bool = False,
     fit_sample_size: int = 50_000,
     random_state: int | None = None,
-    progress: Callable[[str], None] = log.info,
+    progress: ProgressCallback = log.info,
 ) -> PlaceReport:
     """Place every embedded text of a record on the map.
 
@@ -139,7 +141,15 @@ def place_points(
         hashes, matrix = _in_hash_order(*vectors.load_vectors(model, placeable))
         if not hashes:
             return report
-        progress(f"fitting a layout on {len(hashes)} points (sample of at most {fit_sample_size})")
+        meter = ProgressMeter(
+            progress,
+            "place",
+            len(hashes),
+            "points",
+            lambda done, total: (
+                f"fitting a layout on {total} points (sample of at most {fit_sample_size}): {done} placed"
+            ),
+        )
         previous = np.array([old_points.get(h, (np.nan, np.nan)) for h in hashes], dtype=np.float64)
         reducer, fitted, coords = projection.fit(matrix, fit_sample_size, random_state, previous)
         shared = [i for i, h in enumerate(hashes) if h in old_points]
@@ -149,6 +159,7 @@ def place_points(
             report.points_moved = sum(1 for i in shared if not np.allclose(coords[i], old_points[hashes[i]]))
         info = layouts.save(reducer, model, len(fitted))
         store.write_points(hashes, coords, info.layout_id, "refit" if full_refit else "fit", replace=True)
+        meter.advance(len(hashes))
         layouts.prune(keep=info.layout_id)
         report.refit, report.points_placed, report.fitted_points = True, len(hashes), len(fitted)
         report.layout_id, report.method = info.layout_id, info.method
@@ -158,17 +169,27 @@ def place_points(
         report.layout_id, report.method, report.fitted_points = info.layout_id, info.method, info.fitted_points
         if new:
             hashes, matrix = _in_hash_order(*vectors.load_vectors(model, new))
-            progress(f"placing {len(hashes)} new points with layout {info.layout_id}")
+            meter = ProgressMeter(
+                progress,
+                "place",
+                len(hashes),
+                "points",
+                lambda done, total: f"placing {total} new points with layout {info.layout_id}: {done} placed",
+            )
             coords = projection.place(reducer, matrix)
             store.write_points(hashes, coords, info.layout_id, "transform", replace=False)
+            meter.advance(len(hashes))
             report.points_placed = len(hashes)
         # A run killed between saving a new layout and pruning leaves reducers no point uses.
         layouts.prune(keep=info.layout_id)
     report.points_total, report.by_kind = store.placed()
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
-        f"projection done: {report.points_placed} placed, {report.points_moved} moved, "
-        f"{report.points_total} in all ({report.method}, layout {report.layout_id})"
+        message(
+            f"projection done: {report.points_placed} placed, {report.points_moved} moved, "
+            f"{report.points_total} in all ({report.method}, layout {report.layout_id})",
+            "place",
+        )
     )
     return report
 
@@ -202,10 +223,10 @@ class Indexer:
         self.store, self.vectors, self.embedder, self.layouts = store, vectors, embedder, layouts
         self.chunk_texts, self.fit_sample_size, self.random_state = chunk_texts, fit_sample_size, random_state
 
-    def embed_missing(self, progress: Callable[[str], None] = log.info) -> EmbedReport:
+    def embed_missing(self, progress: ProgressCallback = log.info) -> EmbedReport:
         return embed_missing(self.store, self.vectors, self.embedder, self.chunk_texts, progress)
 
-    def place_points(self, full_refit: bool = False, progress: Callable[[str], None] = log.info) -> PlaceReport:
+    def place_points(self, full_refit: bool = False, progress: ProgressCallback = log.info) -> PlaceReport:
         if self.layouts is None:
             raise ValueError("placing points needs the layouts folder")
         return place_points(

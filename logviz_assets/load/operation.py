@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -22,6 +22,7 @@ from logviz_assets.formats import format_named
 from logviz_assets.index.text import text_hashes_of
 from logviz_assets.load.file_read import FileRead, read_file
 from logviz_assets.load.source import HEAD_CHECK_BYTES, Change, DataSource, FoundFile, KnownFile, head_hash
+from logviz_assets.progress import ProgressCallback, ProgressMeter, message
 from logviz_assets.record import ParseState, Reject
 from logviz_assets.store import FileWrite, RecordStore
 from logviz_assets.store.loads import READ_FAILURE
@@ -56,7 +57,7 @@ def load(
     source: DataSource,
     store: RecordStore,
     batch_records: int = 50_000,
-    progress: Callable[[str], None] = log.info,
+    progress: ProgressCallback = log.info,
     workers: int = 1,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> LoadReport:
@@ -71,7 +72,7 @@ def load(
     plan = source.plan(known)
     resume = store.resume_points([f.path for f in plan.grown])
     report.plan = plan.counts()
-    progress(f"load plan: {report.plan}")
+    progress(message(f"load plan: {report.plan}", "load"))
 
     pending: list[FileWrite] = [_unreadable(path, why) for path, why in plan.unreadable]
     report.files_unreadable = len(pending)
@@ -81,8 +82,15 @@ def load(
     size = sum(_bytes_to_read(job) for job in jobs)
     workers = workers if size >= parallel_min_bytes and len(jobs) > 1 else 1
     if workers > 1:
-        progress(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes")
-    for index, ((_, change, _, resumed), write) in enumerate(zip(jobs, _read_all(jobs, workers), strict=True), start=1):
+        progress(message(f"reading {len(jobs)} files ({size / 2**20:.0f} MiB) in {workers} processes", "load"))
+    meter = ProgressMeter(
+        progress,
+        "load",
+        len(jobs),
+        "files",
+        lambda done, total: f"read {done}/{total} files, {report.records_read} records",
+    )
+    for (_, change, _, resumed), write in zip(jobs, _read_all(jobs, workers), strict=True):
         report.files_read += 1
         report.records_read += len(write.records)
         report.rejects += len(write.rejects)
@@ -99,8 +107,8 @@ def load(
         pending_records += len(write.records)
         if pending_records >= batch_records:
             report.runs_linked += store.write_files(pending)[0]
-            progress(f"loaded {index}/{len(to_read)} files, {report.records_read} records read")
             pending, pending_records = [], 0
+        meter.advance()
 
     report.records_total = before
     if jobs or pending or plan.vanished or not store.exists():  # the last batch and the vanished files, in one opening
@@ -109,8 +117,11 @@ def load(
     report.records_added = report.records_total - before
     report.seconds = round(time.perf_counter() - started, 3)
     progress(
-        f"load done: {report.files_read} files read, {report.records_added} records added, "
-        f"{report.rejects} rejects in {report.seconds}s"
+        message(
+            f"load done: {report.files_read} files read, {report.records_added} records added, "
+            f"{report.rejects} rejects in {report.seconds}s",
+            "load",
+        )
     )
     return report
 

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
+from api.dagster_client import DagsterRuns
 from tests.helpers.claude_code import expected_files
 from tests.helpers.e2e import (
     IN_FLIGHT,
@@ -110,6 +111,22 @@ def test_second_index_request_returns_the_run_in_flight(stack: Stack) -> None:
     counts = stack.index_run["counts"]
     assert counts["embeddings"]["texts_embedded"] == distinct_texts
     assert counts["projection"]["points_placed"] == distinct_texts
+
+
+def test_runs_report_their_progress(stack: Stack) -> None:
+    # Read back from the real webserver: the load's last report counts every file it read.
+    runs = DagsterRuns(stack.dagster_url, "logviz")
+    load = runs.progress(stack.load_run["run_id"])
+    assert load is not None and load["asset"] == "records" and load["stage"] == "load"
+    assert load["done"] == load["total"] == stack.load_run["counts"]["records"]["files_read"]
+    assert load["unit"] == "files" and load["message"].startswith(f"read {load['done']}/{load['total']} files")
+    index = runs.progress(stack.index_run["run_id"])
+    assert index is not None and index["asset"] in {"embeddings", "projection"}
+    # While the index run was in flight, GET /jobs gave its progress: counted, never past its total.
+    seen = stack.progress_seen.get(stack.index_run["run_id"], [])
+    assert seen, "GET /jobs never gave the index run's progress while it ran"
+    assert all(0 <= p["done"] <= p["total"] and p["stage"] in {"embed", "place"} for p in seen), seen
+    assert stack.index_run["progress"] is None  # an ended run reports its counts instead
 
 
 def test_reads_while_index_runs_never_fail(stack: Stack) -> None:

@@ -20,7 +20,7 @@ from scipy.spatial import procrustes
 
 from logviz_assets.defs import resources
 from logviz_assets.defs.assets import embeddings, projection, records
-from logviz_assets.defs.resources import Embedder, Layouts, LogSources, VectorStore
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, VectorStore, Viewer
 from logviz_assets.index.embedding import TextEmbedder
 from logviz_assets.index.projection import similarity_transform
 from logviz_assets.index.text import embed_text, text_hash
@@ -114,6 +114,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path):
                 "vector_store": VectorStore(uri=str(root / "vectors")),
                 "embedder": Embedder(model=MODEL),
                 "layouts": Layouts(folder=str(root / "layouts"), random_state=0),
+                "viewer": Viewer(url="http://127.0.0.1:8000/"),
             },
             instance=DagsterInstance.ephemeral(),
             models=loaded,
@@ -214,6 +215,22 @@ def test_projection_metadata_has_a_preview_image(first: Stage) -> None:
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
     assert sum(meta["points_by_kind"].values()) == first.records_with_text
     assert meta["dagster/row_count"] == len(first.points_after)
+
+
+def test_each_step_reports_its_progress_as_observations_and_links_the_viewer(first: Stage) -> None:
+    reports: dict[str, list[dict]] = {}
+    for event in first.result.get_asset_observation_events():
+        observation = event.asset_observation_data.asset_observation
+        reports.setdefault(observation.asset_key.to_user_string(), []).append(
+            {key: value.value for key, value in observation.metadata.items()}
+        )
+    records_done = reports["records"][-1]
+    assert records_done["stage"] == "load" and records_done["unit"] == "files"
+    assert records_done["done"] == records_done["total"] == first.meta("records")["files_read"]
+    embedded = reports["embeddings"]
+    assert embedded[0]["done"] == 0 and embedded[-1]["done"] == embedded[-1]["total"] == len(first.hashes_after)
+    assert reports["projection"][-1]["done"] == first.meta("projection")["points_placed"]
+    assert first.meta("projection")["viewer"] == "http://127.0.0.1:8000/"
 
 
 # --- a repeat changes nothing -----------------------------------------------------------------

@@ -29,7 +29,7 @@ from dagster import (
 
 from logviz_assets.defs import resources
 from logviz_assets.defs.assets import EMBED_RETRY_POLICY, embeddings, projection, records
-from logviz_assets.defs.resources import Embedder, Layouts, LogSources, VectorStore
+from logviz_assets.defs.resources import Embedder, Layouts, LogSources, VectorStore, Viewer
 from logviz_assets.index.embedding import TextEmbedder
 from logviz_assets.index.vectors import VectorTable
 from logviz_assets.settings import DEFAULT_MODEL_NAME, resolve_model_path
@@ -132,6 +132,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, samples_dir: Path) -> World:
         "vector_store": VectorStore(uri=str(root / "vectors")),
         "embedder": InjectedEmbedder(model=DEFAULT_MODEL_NAME, chunk_texts=CHUNK_TEXTS),
         "layouts": Layouts(folder=str(root / "layouts"), random_state=0),
+        "viewer": Viewer(url="http://127.0.0.1:8000/"),
     }
     world = World(root, logs, found, DagsterInstance.ephemeral())
     assert materialize([records, embeddings, projection], resources=found, instance=world.instance).success

@@ -54,6 +54,8 @@ class Stack:
     index_responses: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     index_run: dict[str, Any] = field(default_factory=dict)
     reads_during_index: list[tuple[str, int, str]] = field(default_factory=list)
+    # Every `progress` GET /jobs/{id} gave while a run waited for its end, by run id.
+    progress_seen: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def db(self) -> Path:
@@ -91,6 +93,8 @@ class Stack:
             response = client.get(f"/jobs/{run_id}")
             assert response.status_code == 200, response.text
             body = response.json()
+            if body.get("progress"):
+                self.progress_seen.setdefault(run_id, []).append(body["progress"])
             return body if body["status"] in TERMINAL_STATUSES else None
 
         return wait_for(finished, timeout, f"Dagster run {run_id} to finish", interval=1.0)

@@ -149,3 +149,42 @@ def test_a_huge_error_message_is_cut_saying_so() -> None:
     event = {"stepKey": "records", "error": {"className": "ValueError", "message": huge, "causes": []}}
     message = run_error("records", event)["message"]
     assert len(message) < 4100 and message.startswith("ValueError: xxx") and "100012 characters" in message
+
+
+# --- GET /jobs/{id}: a run's progress ----------------------------------------------------------
+
+
+def _observation(run_id: str, at_ms: int, **values: Any) -> dict[str, Any]:
+    entries = []
+    for label, value in values.items():
+        if isinstance(value, int):
+            entries.append({"label": label, "__typename": "IntMetadataEntry", "intValue": value})
+        elif isinstance(value, float):
+            entries.append({"label": label, "__typename": "FloatMetadataEntry", "floatValue": value})
+        elif value is None:
+            entries.append({"label": label, "__typename": "NullMetadataEntry"})
+        else:
+            entries.append({"label": label, "__typename": "TextMetadataEntry", "text": value})
+    return {"runId": run_id, "timestamp": str(at_ms), "metadataEntries": entries}
+
+
+def test_progress_is_the_newest_report_of_this_run_among_the_assets() -> None:
+    counted = {"unit": "texts", "seconds": 2.0, "rate_per_second": 50.0, "seconds_left": 1.0, "message": "m"}
+    answer = {
+        # The newest observation of `records` belongs to another run; `embeddings` is this run's latest.
+        "records": {
+            "__typename": "Asset",
+            "assetObservations": [_observation("other", 9_000, stage="load", done=1, total=1, **counted)],
+        },
+        "embeddings": {
+            "__typename": "Asset",
+            "assetObservations": [_observation("r1", 5_000, stage="embed", done=100, total=150, **counted)],
+        },
+        "projection": {"__typename": "AssetNotFoundError"},
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"data": answer}))
+    progress = DagsterRuns("http://127.0.0.1:1", "logviz", transport=transport).progress("r1")
+    assert progress is not None and progress["asset"] == "embeddings"
+    assert (progress["done"], progress["total"], progress["stage"]) == (100, 150, "embed")
+    assert progress["reported_at"].timestamp() == 5.0
+    assert DagsterRuns("http://127.0.0.1:1", "logviz", transport=transport).progress("r2") is None

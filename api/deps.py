@@ -55,10 +55,11 @@ def _point_filter(
     run_id: str | None = None,
     model: str | None = None,
     source_format: str | None = None,
+    project: str | None = None,
     since: Annotated[IsoDateTime | None, Query(description="Only steps at or after this time (ISO 8601).")] = None,
     until: Annotated[IsoDateTime | None, Query(description="Only steps before this time (ISO 8601).")] = None,
 ) -> PointFilter:
-    return PointFilter(kind, role, tool_name, is_error, run_id, model, source_format, since, until)
+    return PointFilter(kind, role, tool_name, is_error, run_id, model, source_format, project, since, until)
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -85,6 +85,7 @@ class Point(BaseModel):
     run_id: str
     model: str | None
     source_format: str
+    project: str | None = Field(None, description="The project (working folder or repository) the run worked in.")
     timestamp: datetime | None
 
 

@@ -21,7 +21,7 @@ from logviz_assets.store import RecordStore
 POINT_COLUMNS = """
     r.record_id AS id, p.x, p.y,
     (r.text_hash IS NOT NULL AND p.x IS NULL) AS pending,
-    r.kind, r.role, r.tool_name, r.is_error, r.run_id, r.model, r.source_format,
+    r.kind, r.role, r.tool_name, r.is_error, r.run_id, r.model, r.source_format, r.project,
     r.ts_start AS timestamp
 """
 POINTS_FROM = "records AS r LEFT JOIN points AS p USING (text_hash)"
@@ -42,6 +42,7 @@ class PointFilter:
     run_id: str | None = None
     model: str | None = None
     source_format: str | None = None
+    project: str | None = None
     since: datetime | None = None
     until: datetime | None = None
 

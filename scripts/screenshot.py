@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -40,10 +41,14 @@ def demo_api() -> Iterator[str]:
     """The API over a fresh store of the demo corpus, on a free loopback port."""
     with tempfile.TemporaryDirectory(prefix="logviz-screenshot-") as tmp:
         home = Path(tmp) / "home"
-        build_store(home, DEMO_CORPUS)
+        # The panel shows each step's file: a short neutral path, not where this checkout lies.
+        sources = Path(tempfile.gettempdir()) / "agent-logs"
+        shutil.rmtree(sources, ignore_errors=True)
+        shutil.copytree(DEMO_CORPUS, sources)
+        build_store(home, sources)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LOGVIZ_")}
-        env.update(LOGVIZ_HOME=str(home), LOGVIZ_SOURCES=str(DEMO_CORPUS), HF_HUB_OFFLINE="1")
+        env.update(LOGVIZ_HOME=str(home), LOGVIZ_SOURCES=str(sources), HF_HUB_OFFLINE="1")
         log = (Path(tmp) / "api.log").open("wb")
         server = subprocess.Popen(
             [sys.executable, "-m", "api.serve", "--port", str(port)],
@@ -69,18 +74,21 @@ def demo_api() -> Iterator[str]:
                 os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
             log.close()
+            shutil.rmtree(sources, ignore_errors=True)
 
 
 def view_url(api: str) -> str:
-    """The viewer with the longest run's middle step selected."""
+    """The viewer coloured by project, with the middle step of the longest Claude Code run selected
+    (the longest run of any format when there is none)."""
     runs = httpx.get(f"{api}/runs", params={"limit": 1000}, timeout=30).json()["runs"]
     if not runs:
         return f"{api}/"
-    longest = max(runs, key=lambda run: run["steps"])
+    claude = [run for run in runs if run["source_format"] == "claude-code" and not run["is_subagent"]]
+    longest = max(claude or runs, key=lambda run: run["steps"])
     steps = httpx.get(f"{api}/runs/{quote(longest['run_id'], safe='')}/trajectory", timeout=30).json()["steps"]
     if not steps:
         return f"{api}/"
-    return f"{api}/?sel={quote(steps[len(steps) // 2]['point']['id'], safe='')}"
+    return f"{api}/?color=project&sel={quote(steps[len(steps) // 2]['point']['id'], safe='')}"
 
 
 def shoot(url: str, out: Path, width: int, height: int) -> None:

@@ -1,6 +1,6 @@
 """The embedder's precisions, with the real bundled model.
 
-Texts are the embed texts of the demo corpus (real agent steps). The int8 path exports and
+Texts are 300 embed texts spread over the demo corpus (agent steps of every kind and format). The int8 path exports and
 quantises the model into a temporary data folder here, as a user's first int8 run would.
 """
 
@@ -22,14 +22,19 @@ from logviz_assets.load.source import scan
 pytestmark = pytest.mark.model
 
 
+# Every precision encodes the texts again: a spread-out sample of the corpus keeps that affordable.
+SAMPLE_TEXTS = 300
+
+
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     found: dict[str, None] = {}
     for file in scan([settings.DEMO_CORPUS]):
         for r in read_file(Path(file.path)).records:
             found[embed_text(r.kind, r.text, r.tool_name, r.tool_args, r.is_error)] = None
-    assert len(found) >= 40
-    return list(found)
+    assert len(found) >= SAMPLE_TEXTS
+    every = list(found)
+    return every[:: len(every) // SAMPLE_TEXTS][:SAMPLE_TEXTS]  # every format and kind, in file order
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -31,8 +32,9 @@ import pytest
 
 from logviz_assets.settings import DEMO_CORPUS
 from tests.helpers.browser import CHROMIUM_ARGS
+from tests.helpers.e2e import api_env, compute_logs
 from tests.helpers.pipeline import build_store
-from tests.helpers.processes import BIN, Services, free_port, start_service, wait_for
+from tests.helpers.processes import BIN, REPO_ROOT, Services, dagster_home, free_port, start_service, wait_for
 from tests.helpers.store import load
 
 STARTUP_SECONDS = 120
@@ -66,6 +68,7 @@ class Site:
     url: str
     home: Path
     services: Services
+    sources: Path | None = None
 
     @property
     def db(self) -> Path:
@@ -160,6 +163,49 @@ def empty_site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     served, services = serve(root / "home", root / "logs", root / "service-logs")
     try:
         yield served
+    finally:
+        services.stop()
+
+
+@pytest.fixture(scope="session")
+def dagster_site(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The API with the real Dagster webserver and daemon behind it, over a store built from part of
+    the demo corpus: the page's Load and Index buttons start real runs."""
+    root = tmp_path_factory.mktemp("viewer-dagster")
+    home = dagster_home(root)
+    sources = root / "logs"
+    shutil.copytree(DEMO_CORPUS / "support-bot", sources / "support-bot")
+    build_store(home, sources)
+    web_port, api_port = free_port(), free_port()
+    env = api_env(home, sources, f"http://127.0.0.1:{web_port}")
+    logs = root / "service-logs"
+    # As scripts/up.sh does: create the instance's storage once, before two processes race to.
+    subprocess.run(
+        [str(BIN / "dagster"), "instance", "migrate"], env=env, cwd=REPO_ROOT, check=True, capture_output=True
+    )
+    services = Services(extra_logs=lambda: compute_logs(home))
+    web = [str(BIN / "dagster-webserver"), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(web_port)]
+    services.add(start_service("viewer-dagster-webserver", web, env, logs))
+    services.add(
+        start_service("viewer-dagster-daemon", [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, logs)
+    )
+    services.add(start_service("viewer-api", [sys.executable, "-m", "api.serve", "--port", str(api_port)], env, logs))
+    url = f"http://127.0.0.1:{api_port}"
+
+    def healthy() -> bool:
+        services.check_alive()
+        try:
+            return httpx.get(f"{url}/health", timeout=10).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(healthy, STARTUP_SECONDS, "the API and Dagster to be healthy", interval=1.0)
+    except BaseException as err:
+        services.stop()
+        raise AssertionError(f"{err}\n{services.tails()}") from err
+    try:
+        yield Site(url, home, services, sources)
     finally:
         services.stop()
 

@@ -291,3 +291,39 @@ def test_a_subagent_run_opens_from_the_step_that_started_it_and_back(site: Site,
 
     viewer.page.locator("#open-parent").click()
     viewer.wait("(id) => logviz.selection() === id", parent_call, what="the call that started the subagent")
+
+
+def test_colour_and_filter_by_project_and_dim_outside_a_time_range(site: Site, open_viewer) -> None:
+    found = duck(
+        site.db,
+        "SELECT r.record_id, r.project, epoch_ms(r.ts_start), p.x IS NOT NULL "
+        "FROM records AS r LEFT JOIN points AS p USING (text_hash)",
+    )
+    by_project = Counter(project or "(none)" for _, project, _, _ in found)
+    assert len(by_project) >= 3, "the demo corpus spans several projects"
+    viewer = open_viewer(f"{site.url}/?color=project")
+    legend = viewer.js("() => logviz.legend()")
+    assert {e["label"]: e["count"] for e in legend} == by_project
+
+    placed = [(project or "(none)", ms) for _, project, ms, is_placed in found if is_placed]
+    project = next(label for label in by_project if label != "(none)")
+    viewer.page.select_option("#filter-project", project)
+    dimmed = sum(p != project for p, _ in placed)
+    viewer.wait("(n) => logviz.dimmedCount === n", dimmed, what=f"steps outside {project} to be dimmed")
+    viewer.page.select_option("#filter-project", "")
+    viewer.wait("() => logviz.dimmedCount === 0", what="the project filter to be lifted")
+
+    # A time range from the median step's minute: earlier steps, and steps without a time, are dimmed.
+    times = sorted(ms for _, ms in placed if ms is not None)
+    since_ms = times[len(times) // 2] // 60_000 * 60_000
+    since = np.datetime_as_string(np.datetime64(since_ms, "ms"), unit="m")
+    viewer.page.fill("#filter-since", since)
+    viewer.page.dispatch_event("#filter-since", "change")
+    outside = sum(ms is None or ms < since_ms for _, ms in placed)
+    viewer.wait("(n) => logviz.dimmedCount === n", outside, what=f"steps before {since} to be dimmed")
+    assert 0 < outside < len(placed)
+    assert parse_qs(urlsplit(viewer.page.url).query)["since"] == [since]
+    # The same view opens from the URL.
+    again = open_viewer(viewer.page.url)
+    assert again.js("() => logviz.dimmedCount") == outside
+    assert again.page.input_value("#filter-since") == since

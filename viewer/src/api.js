@@ -33,33 +33,55 @@ export function url(path, params = {}) {
 
 // A read waits out a load's batch write on the server; only a longer one answers 503 with
 // Retry-After, so a few retries ride out a running Load or Index.
-async function fetchOk(path, params, accept) {
+async function fetchOk(path, params, accept, extra = {}) {
   for (let attempt = 0; ; attempt += 1) {
-    const response = await fetch(url(path, params), { headers: headers({ Accept: accept }) });
-    if (response.ok) return response;
+    // no-store: the page does its own revalidation with If-None-Match (the browser's cache would
+    // answer a 304 with its stored copy, and the page would redraw what it already shows).
+    const response = await fetch(url(path, params), { headers: headers({ Accept: accept, ...extra }), cache: 'no-store' });
+    if (response.ok || response.status === 304) return response;
     if (response.status === 503 && attempt < 5) {
       const wait = Number(response.headers.get('Retry-After')) || 1;
       await new Promise((resolve) => setTimeout(resolve, wait * 1000));
       continue;
     }
-    let detail = response.statusText;
-    try {
-      detail = (await response.json()).detail ?? detail;
-    } catch {
-      // not JSON: keep the status text
-    }
-    throw new ApiError(response.status, typeof detail === 'string' ? detail : JSON.stringify(detail));
+    throw await errorOf(response);
   }
+}
+
+async function errorOf(response) {
+  let detail = response.statusText;
+  try {
+    detail = (await response.json()).detail ?? detail;
+  } catch {
+    // not JSON: keep the status text
+  }
+  return new ApiError(response.status, typeof detail === 'string' ? detail : JSON.stringify(detail));
 }
 
 export async function getJSON(path, params = {}) {
   return (await fetchOk(path, params, 'application/json')).json();
 }
 
-/** Every point, as an Arrow table (one IPC stream: the positions arrive as typed arrays). */
-export async function getPoints() {
-  const response = await fetchOk('/points', { format: 'arrow' }, 'application/vnd.apache.arrow.stream');
-  return tableFromIPC(new Uint8Array(await response.arrayBuffer()));
+/**
+ * Every point, as an Arrow table (one IPC stream: the positions arrive as typed arrays), and its
+ * ETag. Given the ETag of the points the page holds, null while they are still current (a 304).
+ */
+export async function getPoints(etag = null) {
+  const accept = 'application/vnd.apache.arrow.stream';
+  const response = await fetchOk('/points', { format: 'arrow' }, accept, etag ? { 'If-None-Match': etag } : {});
+  if (response.status === 304) return null;
+  return { table: tableFromIPC(new Uint8Array(await response.arrayBuffer())), etag: response.headers.get('ETag') };
+}
+
+/** Start a Dagster run through the API (POST /load or /index); its JobRun. */
+export async function postJSON(path, body = undefined) {
+  const response = await fetch(path, {
+    method: 'POST',
+    headers: headers({ Accept: 'application/json', 'Content-Type': 'application/json' }),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw await errorOf(response);
+  return response.json();
 }
 
 /** Records by id, fetched once each and kept (the tooltip and the panel share them). */
@@ -80,6 +102,11 @@ export class RecordCache {
     }
     this.entries.set(id, entry);
     return entry;
+  }
+
+  /** Drop the kept runs: after a load, a run may have more steps. */
+  forgetRuns() {
+    this.runs?.clear();
   }
 
   /** A run's steps in order; kept for the last few runs (moving along a run asks often). */

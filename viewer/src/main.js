@@ -1,46 +1,59 @@
 // The logviz map: every step from GET /points drawn with WebGL (regl-scatterplot), coloured,
 // filtered and searched here; hover for a tooltip, click for the whole record and its run.
+// The points are refreshed in place (an ETag poll, and after a Load or Index started from the
+// page): new points appear where they belong, and the camera does not move.
 // `window.logviz` is a small read-only view of the page's state for tests and scripts.
 
-import createScatterplot from 'regl-scatterplot';
-import { ApiError, getJSON, getPoints, RecordCache, setToken } from './api.js';
-import { $, el, firstLines, fmtInt, fmtTime, replaceChildren } from './dom.js';
+import { ApiError, getJSON, getPoints, RecordCache } from './api.js';
+import { renderFilters, timeBounds, wireControls } from './controls.js';
+import { $, fmtInt } from './dom.js';
+import { askForToken, hideEmpty, showEmpty } from './empty.js';
+import { JobButtons } from './jobs.js';
+import { renderLegend } from './legend.js';
+import { cameraOf, createMap } from './map.js';
 import { Overlay } from './overlay.js';
 import { palette } from './palette.js';
-import { Panel, textOf } from './panel.js';
-import { MODES, readState, writeState } from './state.js';
-import { FIELDS, FILTER_FIELDS, NONE, PointTable } from './table.js';
+import { Panel } from './panel.js';
+import { SearchList } from './search.js';
+import { readState, writeState } from './state.js';
+import { NONE, PointTable } from './table.js';
+import { Tooltip } from './tooltip.js';
 
-const LEGEND_MAX = 300; // entries listed; the rest are counted in one line
-const SEARCH_K = 100;
+const POLL_MS = 15_000; // how often an open page asks whether the map changed (a 304 while not)
 
 const state = readState();
 const records = new RecordCache();
 let table = null;
+let etag = null;
 let scatterplot = null;
 let spatialIndex;
 let overlay = null;
 let trajectory = null; // {run, steps, ids}
-let hits = []; // [{id, row, score, text, point}]
-let hovered = null; // {id, row}
+let hits = []; // [{id, score, text, point}]
 let legendEntries = [];
 let visibleCount = 0;
 let dimmedCount = 0;
 let runTitles = null;
 let selectionToken = 0;
-let searchToken = 0;
 let cameraTimer = 0;
 let cameraMoved = false; // by the user (or by the URL), as opposed to the opening view
-const mouse = { x: 0, y: 0 };
+let refreshes = 0;
+// When things happened (performance.now(), ms since navigation began), for bench/viewer.py.
+const timings = { pointsFetched: null, tableBuilt: null, firstFrame: null, lastMove: null, lastTooltip: null };
 
 const mapEl = $('#map');
-const tooltipEl = $('#tooltip');
+const tooltip = new Tooltip($('#tooltip'), mapEl, records);
 const panel = new Panel($('#panel'), {
   records,
   onSelect: (id) => select(id, { centre: true }),
   onClose: () => clearSelection(),
 });
 panel.hide();
+const searchList = new SearchList($('#hits'), $('#search-info'), {
+  onSelect: (id) => select(id, { centre: true }),
+  isOnMap: (id) => drawIndexOf(id) >= 0,
+});
+const jobs = new JobButtons({ load: $('#run-load'), index: $('#run-index') }, $('#job-status'), () => refresh());
 
 function setStatus(text, isError = false) {
   const status = $('#status');
@@ -57,18 +70,19 @@ function renderCounts() {
 
 // ---------------------------------------------------------------- drawing
 
-function pointSizeFor(n) {
-  if (n < 2_000) return 7;
-  if (n < 20_000) return 5;
-  if (n < 200_000) return 3;
-  return 2;
-}
-
-function isDimmed(row) {
-  for (const [field, value] of Object.entries(state.filters)) {
-    if (table.label(field, row) !== value) return true;
-  }
-  return false;
+function dimmer() {
+  const filters = Object.entries(state.filters);
+  const [since, until] = timeBounds(state);
+  return (row) => {
+    for (const [field, value] of filters) {
+      if (table.label(field, row) !== value) return true;
+    }
+    if (since === null && until === null) return false;
+    const t = table.time[row];
+    if (t === null || t === undefined) return true; // a step without a time is in no range
+    const ms = Number(t);
+    return (since !== null && ms < since) || (until !== null && ms >= until);
+  };
 }
 
 /** Colours, dimming and hidden categories onto the drawn points; the legend with them. */
@@ -79,6 +93,7 @@ async function paint() {
     const n = table.placedCount;
     const valueA = new Float32Array(n);
     const valueB = new Float32Array(n);
+    const isDimmed = dimmer();
     dimmedCount = 0;
     for (let d = 0; d < n; d += 1) {
       const row = table.rowAt[d];
@@ -87,7 +102,7 @@ async function paint() {
       dimmedCount += valueB[d];
     }
     scatterplot.set({ pointColor: colours.length > 1 ? colours : colours[0] ?? '#8c96a5' });
-    // The positions never change here: pass the spatial index back rather than rebuild it.
+    // Positions change only on a refresh (which drops the index): otherwise pass it back.
     await scatterplot.draw(
       { x: table.nx, y: table.ny, valueA, valueB },
       { zDataType: 'categorical', wDataType: 'categorical', spatialIndex },
@@ -95,7 +110,7 @@ async function paint() {
     spatialIndex ??= scatterplot.get('spatialIndex');
   }
   applyHidden(cats);
-  renderLegend(cats, colours);
+  legendEntries = renderLegend(cats, colours, state.hidden, runTitles, toggleHidden);
   markSelected();
   overlay?.request();
 }
@@ -158,57 +173,13 @@ function bringIntoView(d) {
 
 // ---------------------------------------------------------------- legend, colour, filters
 
-function displayName(label) {
-  if (state.color === 'run' && runTitles?.has(label)) return firstLines(runTitles.get(label), 1, 60);
-  return label;
-}
-
-function renderLegend(cats, colours) {
-  legendEntries = cats.labels.map((label, i) => ({
-    field: cats.field,
-    label,
-    name: displayName(label),
-    count: cats.counts[i],
-    colour: colours[i],
-    hidden: state.hidden.has(label),
-  }));
-  const items = legendEntries.slice(0, LEGEND_MAX).map((entry) => {
-    const swatch = el('span', { class: 'swatch' });
-    swatch.style.background = entry.colour;
-    return el(
-      'li',
-      { class: entry.hidden ? 'hidden' : null },
-      el(
-        'button',
-        {
-          type: 'button',
-          title: `${entry.label}: click to ${entry.hidden ? 'show' : 'hide'}`,
-          dataset: { label: entry.label },
-          'aria-pressed': entry.hidden ? 'false' : 'true',
-          onclick: () => toggleHidden(entry.label),
-        },
-        swatch,
-        el('span', { class: 'name', text: entry.name }),
-        el('span', { class: 'count', text: fmtInt(entry.count) }),
-      ),
-    );
-  });
-  const rest = legendEntries.length - LEGEND_MAX;
-  replaceChildren(
-    $('#legend'),
-    items,
-    rest > 0 ? el('li', { class: 'muted', text: `… ${fmtInt(rest)} more` }) : null,
-  );
-  $('#show-all').hidden = state.hidden.size === 0;
-}
-
 async function toggleHidden(label) {
   if (state.hidden.has(label)) state.hidden.delete(label);
   else state.hidden.add(label);
   writeState(state);
   const cats = table.categories(state.color);
   applyHidden(cats);
-  renderLegend(cats, palette(state.color, cats.labels));
+  legendEntries = renderLegend(cats, palette(state.color, cats.labels), state.hidden, runTitles, toggleHidden);
   markSelected();
   overlay?.request();
 }
@@ -217,128 +188,33 @@ async function setColour(field) {
   state.color = field;
   state.hidden.clear(); // hidden entries belong to the colouring they were hidden in
   writeState(state);
-  if (field === 'run' && !runTitles) {
-    try {
-      const body = await getJSON('/runs', { limit: 10_000 });
-      runTitles = new Map(body.runs.filter((r) => r.title).map((r) => [r.run_id, r.title]));
-    } catch {
-      runTitles = new Map(); // the ids alone still make a legend
-    }
-  }
+  if (field === 'run') await loadRunTitles();
   await paint();
 }
 
-function buildControls() {
-  const colourSelect = $('#color-by');
-  replaceChildren(
-    colourSelect,
-    Object.entries(FIELDS).map(([field, { title }]) => el('option', { value: field, text: title })),
-  );
-  colourSelect.value = state.color;
-  colourSelect.addEventListener('change', () => setColour(colourSelect.value));
+async function loadRunTitles() {
+  if (runTitles) return;
+  try {
+    const body = await getJSON('/runs', { limit: 10_000 });
+    runTitles = new Map(body.runs.filter((r) => r.title).map((r) => [r.run_id, r.title]));
+  } catch {
+    runTitles = new Map(); // the ids alone still make a legend
+  }
+}
 
-  const filters = FILTER_FIELDS.map((field) => {
-    const cats = table.categories(field);
-    const select = el(
-      'select',
-      { id: `filter-${field}`, dataset: { field } },
-      el('option', { value: '', text: 'any' }),
-      cats.labels.map((label, i) => el('option', { value: label, text: `${label} (${fmtInt(cats.counts[i])})` })),
-    );
-    const current = state.filters[field];
-    if (current !== undefined) {
-      if (!cats.codeOf.has(current)) select.append(el('option', { value: current, text: `${current} (0)` }));
-      select.value = current;
-    }
-    select.addEventListener('change', () => {
-      if (select.value === '') delete state.filters[field];
-      else state.filters[field] = select.value;
-      writeState(state);
-      paint();
-    });
-    return el('label', {}, el('span', { text: FIELDS[field].title }), select);
-  });
-  replaceChildren($('#filters'), filters);
-
-  $('#show-all').addEventListener('click', () => {
+const reactions = {
+  colour: (field) => setColour(field),
+  filter: () => {
+    writeState(state);
+    paint();
+  },
+  showAll: () => {
     state.hidden.clear();
     writeState(state);
     paint();
-  });
-
-  const modeSelect = $('#search-mode');
-  replaceChildren(
-    modeSelect,
-    MODES.map((mode) => el('option', { value: mode, text: mode })),
-  );
-  modeSelect.value = state.mode;
-  $('#search-input').value = state.query;
-  $('#search-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    search($('#search-input').value, modeSelect.value);
-  });
-  $('#search-clear').addEventListener('click', () => {
-    $('#search-input').value = '';
-    search('', modeSelect.value);
-  });
-}
-
-// ---------------------------------------------------------------- tooltip
-
-function showTooltip(row) {
-  const id = table.ids[row];
-  hovered = { id, row };
-  const kind = table.values.kind[row];
-  const tool = table.values.tool_name[row];
-  const isError = table.values.is_error[row];
-  const text = el('div', { class: 'tip-text muted', text: 'loading…' });
-  replaceChildren(
-    tooltipEl,
-    el(
-      'div',
-      { class: 'tip-head' },
-      el('strong', { text: kind }),
-      tool ? el('span', { text: ` ${tool}` }) : null,
-      isError ? el('span', { class: 'badge error', text: 'error' }) : null,
-    ),
-    el('div', { class: 'tip-time muted', text: fmtTime(table.time[row]) }),
-    text,
-  );
-  tooltipEl.dataset.id = id;
-  tooltipEl.hidden = false;
-  placeTooltip();
-  records.get(id).then(
-    (record) => {
-      if (hovered?.id !== id) return;
-      text.classList.remove('muted');
-      text.textContent = firstLines(textOf(record), 6, 400) || '(no text)';
-      tooltipEl.dataset.loaded = id;
-      placeTooltip();
-    },
-    (err) => {
-      if (hovered?.id === id) text.textContent = `could not load: ${err.message}`;
-    },
-  );
-}
-
-function hideTooltip() {
-  hovered = null;
-  tooltipEl.hidden = true;
-  delete tooltipEl.dataset.id;
-  delete tooltipEl.dataset.loaded;
-}
-
-function placeTooltip() {
-  if (tooltipEl.hidden) return;
-  const box = mapEl.getBoundingClientRect();
-  const width = tooltipEl.offsetWidth;
-  const height = tooltipEl.offsetHeight;
-  let x = mouse.x - box.left + 14;
-  let y = mouse.y - box.top + 14;
-  if (x + width > box.width) x = Math.max(0, mouse.x - box.left - width - 14);
-  if (y + height > box.height) y = Math.max(0, mouse.y - box.top - height - 14);
-  tooltipEl.style.transform = `translate(${Math.round(x)}px, ${Math.round(y)}px)`;
-}
+  },
+  search: (query, mode) => search(query, mode),
+};
 
 // ---------------------------------------------------------------- selection and trajectory
 
@@ -395,52 +271,12 @@ function step(offset) {
 // ---------------------------------------------------------------- search
 
 async function search(query, mode) {
-  const token = (searchToken += 1);
   state.query = query.trim();
   state.mode = mode;
   writeState(state);
-  const box = $('#hits');
-  if (!state.query) {
-    hits = [];
-    replaceChildren(box);
-    $('#search-info').textContent = '';
-    overlay?.request();
-    return;
-  }
-  $('#search-info').textContent = 'searching…';
-  let body;
-  try {
-    body = await getJSON('/search', { q: state.query, mode, k: SEARCH_K });
-  } catch (err) {
-    if (token === searchToken) $('#search-info').textContent = `search failed: ${err.message}`;
-    return;
-  }
-  if (token !== searchToken) return;
-  hits = body.hits.map((hit) => ({ id: hit.point.id, score: hit.score, text: hit.text, point: hit.point }));
-  const shown = hits.filter((hit) => drawIndexOf(hit.id) >= 0).length;
-  $('#search-info').textContent = `${fmtInt(hits.length)} hits (${mode})${shown < hits.length ? `, ${fmtInt(hits.length - shown)} not on the map yet` : ''}`;
-  replaceChildren(
-    box,
-    hits.map((hit) =>
-      el(
-        'li',
-        {},
-        el(
-          'button',
-          { type: 'button', dataset: { id: hit.id }, onclick: () => select(hit.id, { centre: true }) },
-          el(
-            'span',
-            { class: 'hit-head' },
-            el('strong', { text: hit.point.kind }),
-            hit.point.tool_name ? ` ${hit.point.tool_name}` : null,
-            hit.point.pending ? el('span', { class: 'muted', text: ' (pending)' }) : null,
-            el('span', { class: 'score', text: hit.score.toFixed(3) }),
-          ),
-          el('span', { class: 'hit-text', text: firstLines(hit.text ?? '', 2, 160) }),
-        ),
-      ),
-    ),
-  );
+  const found = await searchList.run(state.query, mode);
+  if (found === null) return; // overtaken by a later search
+  hits = found;
   overlay?.request();
 }
 
@@ -450,8 +286,8 @@ function saveCamera() {
   clearTimeout(cameraTimer);
   cameraTimer = setTimeout(() => {
     if (!cameraMoved) return; // the view the page opened with: nothing worth a URL parameter
-    const target = scatterplot.get('cameraTarget');
-    state.camera = [...table.toData([target[0], target[1]]), scatterplot.get('cameraDistance')];
+    const { target, distance } = cameraOf(scatterplot);
+    state.camera = [...table.toData(target), distance];
     writeState(state);
   }, 250);
 }
@@ -463,56 +299,7 @@ function restoreCamera() {
   scatterplot.set({ cameraTarget: table.toNormalised([x, y]), cameraDistance: distance });
 }
 
-// ---------------------------------------------------------------- start
-
-function showEmpty() {
-  const empty = $('#empty');
-  empty.hidden = false;
-  if (table.size === 0) {
-    replaceChildren(
-      empty,
-      el('h2', { text: 'No steps yet' }),
-      el(
-        'p',
-        {},
-        'logviz reads agent logs from ~/.claude/projects, ~/.codex/sessions and ~/.gemini/tmp, or from the folders named in ',
-        el('code', { text: 'LOGVIZ_SOURCES' }),
-        '. Put logs there, then run Load and Index: ',
-        el('code', { text: 'scripts/up.sh' }),
-        ' does both, or POST /load then POST /index (',
-        el('a', { href: '/docs', text: 'API docs' }),
-        '). Reload this page when they have finished.',
-      ),
-    );
-  } else {
-    replaceChildren(
-      empty,
-      el('h2', { text: 'Nothing on the map yet' }),
-      el('p', {
-        text: `${fmtInt(table.size)} steps are loaded, but none is placed yet: run Index (POST /index, or scripts/up.sh), then reload this page.`,
-      }),
-    );
-  }
-}
-
-function askForToken(message) {
-  const form = el(
-    'form',
-    { id: 'token-form' },
-    el('h2', { text: 'This logviz API needs its token' }),
-    el('p', { text: message }),
-    el('input', { type: 'password', id: 'token-input', placeholder: 'LOGVIZ_API_TOKEN', autocomplete: 'off' }),
-    el('button', { type: 'submit', text: 'Use token' }),
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    setToken($('#token-input').value.trim());
-    window.location.reload();
-  });
-  const empty = $('#empty');
-  empty.hidden = false;
-  replaceChildren(empty, form);
-}
+// ---------------------------------------------------------------- the map's events
 
 const events = []; // the map's last events, for the test hook: what a failed test saw happen
 
@@ -524,11 +311,12 @@ function logEvent(...what) {
 function wireMap() {
   scatterplot.subscribe('pointover', (d) => {
     logEvent('pointover', d);
-    showTooltip(table.rowAt[d]);
+    tooltip.show(table, table.rowAt[d]);
+    timings.lastTooltip = performance.now();
   });
   scatterplot.subscribe('pointout', () => {
     logEvent('pointout');
-    hideTooltip();
+    tooltip.hide();
   });
   scatterplot.subscribe('select', ({ points }) => {
     logEvent('select', ...points);
@@ -546,11 +334,10 @@ function wireMap() {
     saveCamera();
   });
   mapEl.addEventListener('mousemove', (event) => {
-    mouse.x = event.clientX;
-    mouse.y = event.clientY;
-    placeTooltip();
+    timings.lastMove = performance.now();
+    tooltip.moveTo(event.clientX, event.clientY);
   });
-  mapEl.addEventListener('mouseleave', () => hideTooltip());
+  mapEl.addEventListener('mouseleave', () => tooltip.hide());
   for (const type of ['wheel', 'mousedown', 'touchstart']) {
     mapEl.addEventListener(type, () => {
       cameraMoved = true;
@@ -566,11 +353,63 @@ document.addEventListener('keydown', (event) => {
   else if (event.key === 'Escape' && state.selection) clearSelection();
 });
 
+// ---------------------------------------------------------------- points: the first load and refreshes
+
+/** Take new points: keep the frame of the points shown (so nothing on screen moves), draw. */
+async function usePoints(arrow) {
+  const frame = table?.placedCount ? table.frame : null;
+  table = new PointTable(arrow, frame);
+  timings.tableBuilt ??= performance.now();
+  spatialIndex = undefined; // positions changed
+  renderCounts();
+  renderFilters(table, state, reactions);
+  if (table.placedCount === 0) {
+    showEmpty(table);
+  } else if (!scatterplot) {
+    hideEmpty();
+    scatterplot = createMap($('#points'), mapEl, table.placedCount);
+    overlay = new Overlay($('#overlay'));
+    overlay.source = overlaySource;
+    overlay.resize(mapEl.clientWidth, mapEl.clientHeight);
+    wireMap();
+  }
+  await paint();
+}
+
+let refreshing = null;
+
+/** Ask whether the points changed (an ETag round trip) and take them if so; true if they did. */
+function refresh() {
+  refreshing ??= (async () => {
+    try {
+      const got = await getPoints(etag);
+      if (!got) return false;
+      etag = got.etag;
+      await usePoints(got.table);
+      refreshes += 1;
+      records.forgetRuns(); // a run may have grown: its path is fetched again when next shown
+      if (trajectory) {
+        const run = trajectory.run.run_id;
+        trajectory = null;
+        if (state.selection) await select(state.selection);
+        else logEvent('refresh dropped the path of', run);
+      }
+      return true;
+    } catch (err) {
+      logEvent('refresh failed', err.message);
+      return false;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
 async function start() {
   setStatus('Loading points…');
-  let arrow;
+  let got;
   try {
-    arrow = await getPoints();
+    got = await getPoints();
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       askForToken('Enter the value of LOGVIZ_API_TOKEN the API was started with; it is kept for this tab only.');
@@ -582,51 +421,25 @@ async function start() {
     hook.ready = true;
     return;
   }
-  table = new PointTable(arrow);
-  renderCounts();
-  buildControls();
-  if (table.placedCount === 0) {
-    showEmpty();
-  } else {
-    scatterplot = createScatterplot({
-      canvas: $('#points'),
-      width: 'auto',
-      height: 'auto',
-      backgroundColor: '#0f1217',
-      // The map spans [-1, 1] both ways, and the camera shows [-1, 1] of the height: in a map
-      // narrower than high, step back so that the sides are in view too.
-      cameraDistance: Math.max(1, mapEl.clientHeight / Math.max(1, mapEl.clientWidth)),
-      pointSize: pointSizeFor(table.placedCount),
-      pointScaleMode: 'asinh', // points grow as you zoom in, more slowly than the map
-      pointSizeSelected: 3,
-      pointOutlineWidth: 2,
-      pointColorActive: '#37e2ff',
-      pointColorHover: '#ffffff',
-      colorBy: 'valueA',
-      opacityBy: 'valueB',
-      opacity: [0.9, 0.08], // valueB 1: filtered out, dimmed
-      actionKeyMap: {}, // no lasso or rotation: a click picks one step
-      lassoInitiator: false,
-      deselectOnDblClick: true,
-      deselectOnEscape: true,
-    });
-    overlay = new Overlay($('#overlay'));
-    overlay.source = overlaySource;
-    overlay.resize(mapEl.clientWidth, mapEl.clientHeight);
-    wireMap();
-  }
-  if (state.color === 'run') await setColour('run');
-  else await paint();
+  timings.pointsFetched = performance.now();
+  etag = got.etag;
+  wireControls(state, reactions);
+  if (state.color === 'run') await loadRunTitles(); // before the first legend
+  await usePoints(got.table);
+  timings.firstFrame = performance.now();
   if (scatterplot) restoreCamera();
   if (state.query) await search(state.query, state.mode);
   if (state.selection) await select(state.selection);
+  setInterval(() => {
+    if (document.visibilityState === 'visible' && !jobs.running) refresh();
+  }, POLL_MS);
   hook.ready = true;
 }
 
 // ---------------------------------------------------------------- test hook
 
 const hook = {
-  version: 1,
+  version: 2,
   ready: false,
   error: null,
   get pointCount() {
@@ -644,6 +457,9 @@ const hook = {
   get dimmedCount() {
     return dimmedCount;
   },
+  get refreshes() {
+    return refreshes;
+  },
   colorBy: () => state.color,
   legend: () => legendEntries.map((entry) => ({ ...entry })),
   selection: () => state.selection,
@@ -656,8 +472,7 @@ const hook = {
     },
   searchHits: () => hits.map((hit) => hit.id),
   highlighted: () => [...(overlay?.last.hitIds ?? [])],
-  tooltip: () =>
-    tooltipEl.hidden ? null : { id: tooltipEl.dataset.id, loaded: tooltipEl.dataset.loaded === tooltipEl.dataset.id, text: tooltipEl.textContent },
+  tooltip: () => tooltip.describe(),
   /** A point's position in the page (CSS pixels, as mouse events take them), or null if not drawn. */
   project(id) {
     const pos = screenOf(id);
@@ -665,8 +480,13 @@ const hook = {
     const box = $('#points').getBoundingClientRect();
     return { x: box.left + pos[0], y: box.top + pos[1] };
   },
+  camera: () => (scatterplot ? cameraOf(scatterplot) : null),
+  timings: () => ({ ...timings }),
   ids: () => [...(table?.ids ?? [])],
+  placedIds: () => (table ? Array.from(table.rowAt, (row) => table.ids[row]) : []),
   select: (id) => select(id, { centre: true }),
+  refresh: () => refresh(),
+  jobs: () => jobs.history.map((answer) => ({ ...answer })),
   overlayDraws: () => overlay?.last.draws ?? 0,
   events: () => events.map((event) => [...event]),
   none: NONE,

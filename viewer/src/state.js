@@ -1,6 +1,7 @@
 // The page state in the URL (query string), so that a view can be shared or reloaded:
 //   color=kind  sel=<record id>  kind=… tool=… error=… format=… model=…  hide=<label> (repeated)
 //   q=<search> mode=hybrid  cam=<x>,<y>,<distance> (the camera target in map coordinates)
+//   since=2026-01-25T06:00 until=… (UTC, to the minute: steps outside are dimmed)
 
 import { FIELDS, FILTER_FIELDS } from './table.js';
 
@@ -26,7 +27,15 @@ export function readState(search = window.location.search) {
     query: params.get('q') ?? '',
     mode: MODES.includes(mode) ? mode : 'hybrid',
     camera,
+    since: minuteOrNull(params.get('since')),
+    until: minuteOrNull(params.get('until')),
   };
+}
+
+const MINUTE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
+
+function minuteOrNull(value) {
+  return value && MINUTE.test(value) && !Number.isNaN(Date.parse(`${value}Z`)) ? value : null;
 }
 
 export function writeState(state) {
@@ -37,6 +46,8 @@ export function writeState(state) {
     if (state.filters[field] !== undefined) params.set(field, state.filters[field]);
   }
   for (const label of state.hidden) params.append('hide', label);
+  if (state.since) params.set('since', state.since);
+  if (state.until) params.set('until', state.until);
   if (state.query) params.set('q', state.query);
   if (state.query && state.mode !== 'hybrid') params.set('mode', state.mode);
   if (state.camera) params.set('cam', state.camera.map((v, i) => (i < 2 ? v.toPrecision(6) : v.toPrecision(4))).join(','));

@@ -9,9 +9,10 @@ export const FIELDS = {
   error: { column: 'is_error', title: 'error' },
   format: { column: 'source_format', title: 'format' },
   model: { column: 'model', title: 'model' },
+  project: { column: 'project', title: 'project' },
   run: { column: 'run_id', title: 'run' },
 };
-export const FILTER_FIELDS = ['kind', 'tool', 'error', 'format', 'model'];
+export const FILTER_FIELDS = ['kind', 'tool', 'error', 'format', 'model', 'project'];
 export const NONE = '(none)';
 
 export function valueLabel(field, value) {
@@ -21,14 +22,19 @@ export function valueLabel(field, value) {
 }
 
 export class PointTable {
-  constructor(arrow) {
+  /**
+   * `frame` is the {centre, scale} of the table this one replaces: a refresh keeps it, so that
+   * points already on the map keep their place on the screen (new ones may fall outside [-1, 1]).
+   */
+  constructor(arrow, frame = null) {
     const n = arrow.numRows;
     this.size = n;
     this.ids = columnValues(arrow, 'id', n);
     this.values = {};
     for (const { column } of Object.values(FIELDS)) this.values[column] = columnValues(arrow, column, n);
     this.values.role = columnValues(arrow, 'role', n);
-    this.time = columnValues(arrow, 'timestamp', n);
+    this.time = columnValues(arrow, 'timestamp', n); // ms since 1970, or null
+    this.timeRange = timeRange(this.time);
     const pending = columnValues(arrow, 'pending', n);
 
     const xs = arrow.getChild('x');
@@ -53,12 +59,31 @@ export class PointTable {
     this.ids.forEach((id, row) => this.rowOf.set(id, row));
     this.rowAt = Int32Array.from(rows);
     this.placedCount = rows.length;
-    this.normalise(x, y);
+    this.normalise(x, y, frame);
     this.categoryCache = new Map();
   }
 
   /** Placed positions into [-1, 1], the aspect kept, with a margin; and back (for the URL). */
-  normalise(x, y) {
+  normalise(x, y, frame) {
+    if (frame) {
+      this.centre = frame.centre;
+      this.scale = frame.scale;
+    } else {
+      this.fit(x, y);
+    }
+    this.nx = new Float32Array(this.placedCount);
+    this.ny = new Float32Array(this.placedCount);
+    this.rowAt.forEach((row, d) => {
+      this.nx[d] = (x[row] - this.centre[0]) * this.scale;
+      this.ny[d] = (y[row] - this.centre[1]) * this.scale;
+    });
+  }
+
+  get frame() {
+    return { centre: this.centre, scale: this.scale };
+  }
+
+  fit(x, y) {
     let minX = Infinity;
     let minY = Infinity;
     let maxX = -Infinity;
@@ -72,12 +97,6 @@ export class PointTable {
     const span = Math.max(maxX - minX, maxY - minY) || 1;
     this.centre = this.placedCount ? [(minX + maxX) / 2, (minY + maxY) / 2] : [0, 0];
     this.scale = (2 * 0.92) / span;
-    this.nx = new Float32Array(this.placedCount);
-    this.ny = new Float32Array(this.placedCount);
-    this.rowAt.forEach((row, d) => {
-      this.nx[d] = (x[row] - this.centre[0]) * this.scale;
-      this.ny[d] = (y[row] - this.centre[1]) * this.scale;
-    });
   }
 
   toData([nx, ny]) {
@@ -114,6 +133,18 @@ export class PointTable {
     this.categoryCache.set(field, cats);
     return cats;
   }
+}
+
+function timeRange(times) {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const t of times) {
+    if (t === null || t === undefined) continue;
+    const ms = Number(t);
+    if (ms < min) min = ms;
+    if (ms > max) max = ms;
+  }
+  return Number.isFinite(min) ? [min, max] : null;
 }
 
 function columnValues(arrow, name, n) {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 JobName = Literal["load", "index"]
 
@@ -125,8 +126,18 @@ class RecordDetail(BaseModel):
     source_file: str | None
     source_line: int | None
     source_vanished: bool = Field(False, description="The file this record came from is gone from disk.")
+    redactions: dict[str, int] | None = Field(
+        None,
+        description="Secrets (or personal data) replaced before storing, as rule → count: the text holds "
+        "placeholders such as <secret:github-token> instead. Null when nothing was redacted.",
+    )
     x: float | None = None
     y: float | None = None
+
+    @field_validator("redactions", mode="before")
+    @classmethod
+    def _from_json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
 
 
 class SearchHit(BaseModel):
@@ -188,4 +199,6 @@ class Stats(BaseModel):
     vectors: int
     by_kind: dict[str, int]
     by_format: dict[str, int]
+    records_redacted: int = Field(description="Records in which redaction replaced something (LOGVIZ_REDACT).")
+    redactions_by_rule: dict[str, int] = Field(description="How many values each redaction rule replaced.")
     model: str

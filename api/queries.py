@@ -184,12 +184,21 @@ def stats(store: RecordStore) -> dict[str, Any]:
         ).fetchall()
         by_kind = dict(con.execute("SELECT kind, count(*) FROM records GROUP BY kind ORDER BY kind").fetchall())
         by_format = dict(con.execute("SELECT source_format, count(*) FROM records GROUP BY 1 ORDER BY 1").fetchall())
+        ((redacted,),) = con.execute("SELECT count(redactions) FROM records").fetchall()
+        by_rule = dict(
+            con.execute(
+                "SELECT j.key, sum(CAST(j.value AS BIGINT)) FROM records, json_each(records.redactions) AS j "
+                "GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        )
     return {
         **{name: counts[name] for name in ("records", "runs", "files", "vanished_files", "rejects")},
         "points": points,
         "pending": pending,
         "by_kind": by_kind,
         "by_format": by_format,
+        "records_redacted": redacted,
+        "redactions_by_rule": by_rule,
     }
 
 

@@ -191,16 +191,17 @@ def quiet(_: str) -> None:
     """A progress callback that prints nothing."""
 
 
-def load_corpus(root: Path, stores: Stores, workers: int):
+def load_corpus(root: Path, stores: Stores, workers: int, redact: str = "secrets"):
     """Load (`load.operation.load`) the logs below `root` into `stores`, quietly; its LoadReport.
 
     `workers` is passed on: `load` itself defaults to one process, where logviz's runs use
-    `Settings.load_workers`.
+    `Settings.load_workers`. `redact` is the LOGVIZ_REDACT mode (the default's, secrets, unless told).
     """
     from logviz_assets.load.operation import load
     from logviz_assets.load.source import DataSource
+    from logviz_assets.redact import Redactor
 
-    return load(DataSource([root]), stores.records, progress=quiet, workers=workers)
+    return load(DataSource([root]), stores.records, progress=quiet, workers=workers, redactor=Redactor(redact))
 
 
 def run_stage(args: list[str], env: dict[str, str] | None = None) -> dict:

@@ -7,7 +7,9 @@
    `load.operation.PARALLEL_MIN_BYTES`) with the configured worker processes
    (`LOGVIZ_LOAD_WORKERS`: default one per CPU, at most 4); baseline in the same run: only
    reading the same files and `json.loads` of every line (the floor any JSONL loader pays).
-2. One session file grows by a few turns; a Load of a corpus of `--small-files` files vs
+2. The same two corpora loaded with redaction off and on (LOGVIZ_REDACT=off / secrets): the
+   throughput ratio, and how many records had something replaced.
+3. One session file grows by a few turns; a Load of a corpus of `--small-files` files vs
    one of `--large-files` files (three rounds each, median), plus a Load with nothing new.
 """
 
@@ -102,6 +104,33 @@ def main() -> None:
             ],
             rows,
             title="full Load into a fresh store",
+        )
+
+        # Redaction's cost: the same corpus loaded with LOGVIZ_REDACT=off and =secrets, alternating.
+        rows = []
+        for label, root in (("real Claude Code samples", SAMPLES / "claude-code"), ("generated corpus", corpus)):
+            seconds: dict[str, list[float]] = {"off": [], "secrets": []}
+            touched = 0
+            for round_no in range(args.rounds):
+                for mode in ("off", "secrets"):
+                    started = time.perf_counter()
+                    report = load_corpus(root, Stores(work / f"redact-{mode}-{round_no}-{len(rows)}"), 1, mode)
+                    seconds[mode].append(time.perf_counter() - started)
+                    touched = report.records_redacted if mode == "secrets" else touched
+            off, on = statistics.median(seconds["off"]), statistics.median(seconds["secrets"])
+            rows.append([label, report.records_added, off, on, off / on, touched, touched / report.records_added])
+        table(
+            [
+                "corpus",
+                "records",
+                "off s (median)",
+                "secrets s (median)",
+                "throughput on/off",
+                "records redacted",
+                "share",
+            ],
+            rows,
+            title=f"Load with redaction off and on (one process, {args.rounds} rounds alternating)",
         )
 
         rows = []

@@ -54,6 +54,9 @@ class Record:
     # The full length in characters of a text or tool arguments cut to `limits.MAX_TEXT_CHARS`.
     text_cut_from: int | None = None
     tool_args_cut_from: int | None = None
+    # Which redaction rules replaced something in this record, and how often: JSON such as
+    # {"github-token": 1}; None when nothing was redacted. Never the values.
+    redactions: str | None = None
 
 
 RECORD_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(Record))

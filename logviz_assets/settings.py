@@ -15,6 +15,8 @@ the environment.
 | `LOGVIZ_CORS_ORIGINS` | comma-separated browser origins allowed to call the API | pages served from localhost |
 | `LOGVIZ_ALLOWED_HOSTS` | Host names answered besides loopback (`name`, `*.domain`, `*`; comma-separated) | none |
 | `LOGVIZ_DAGSTER_URL` | where the API finds the Dagster webserver | `http://127.0.0.1:3000` |
+| `LOGVIZ_REDACT` | what Load replaces before storing: `secrets`, `secrets+pii` or `off` | `secrets` |
+| `LOGVIZ_REDACT_TAGS` | `on`: placeholders carry a keyed hash of their secret (key in the data folder) | `on` |
 | `LOGVIZ_VIEWER_URL` | where the map is served, as linked from the Dagster UI | `http://127.0.0.1:8000/` |
 """
 
@@ -55,6 +57,8 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     dagster_url: str = DEFAULT_DAGSTER_URL
     viewer_url: str = DEFAULT_VIEWER_URL
+    redact: str = "secrets"  # checked where the redactor is built (redact/modes.py)
+    redact_tags: bool = True
     location_name: str = "logviz"
 
     @classmethod
@@ -74,11 +78,14 @@ class Settings:
             allowed_hosts=tuple(h.strip() for h in env.get("LOGVIZ_ALLOWED_HOSTS", "").split(",") if h.strip()),
             dagster_url=(env.get("LOGVIZ_DAGSTER_URL") or DEFAULT_DAGSTER_URL).rstrip("/"),
             viewer_url=env.get("LOGVIZ_VIEWER_URL") or DEFAULT_VIEWER_URL,
+            redact=(env.get("LOGVIZ_REDACT") or "secrets").strip().lower(),
+            redact_tags=(env.get("LOGVIZ_REDACT_TAGS") or "on").strip().lower() not in ("off", "0", "false", "no"),
         )
 
     duckdb_path = _in_home("records.duckdb", "The RecordStore's DuckDB file.")
     lancedb_path = _in_home("vectors.lance", "The LanceDB folder of the vector store.")
     layouts_path = _in_home("layouts", "Fitted 2D reducers.")
+    redaction_key_path = _in_home("redaction.key", "The key of the tags on redaction placeholders (made on first use).")
     models_path = _in_home("models", "Models derived here from the configured one (the int8 ONNX export).")
 
 

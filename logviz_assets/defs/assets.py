@@ -53,7 +53,17 @@ def _progress(context: AssetExecutionContext) -> ProgressCallback:
 def records(
     context: AssetExecutionContext, sources: LogSources, record_store: RecordStoreResource
 ) -> MaterializeResult:
-    report = load(sources.source(), record_store.store(), progress=_progress(context), workers=sources.load_workers)
+    try:
+        redactor = sources.redactor()
+    except ValueError as err:  # an unknown LOGVIZ_REDACT, a damaged key file: nothing to retry
+        raise Failure(description=f"redaction is misconfigured: {err}", allow_retries=False) from err
+    report = load(
+        sources.source(),
+        record_store.store(),
+        progress=_progress(context),
+        workers=sources.load_workers,
+        redactor=redactor,
+    )
     return MaterializeResult(
         metadata={
             "dagster/row_count": report.records_total,
@@ -74,6 +84,11 @@ def records(
             "lines_skipped_by_kind": MetadataValue.json(dict(report.lines_skipped.most_common())),
             "files_unreadable": report.files_unreadable,
             "runs_linked_to_spawning_calls": report.runs_linked,
+            # What was replaced before storing (LOGVIZ_REDACT), by rule: counts, never values.
+            "redaction_mode": redactor.mode.value,
+            "records_redacted": report.records_redacted,
+            "redactions_by_rule": MetadataValue.json(dict(report.redactions.most_common())),
+            "redactions_in_rejects_and_state": report.redactions_in_rejects_and_state,
             "formats": MetadataValue.json(dict(report.formats)),
             "seconds": report.seconds,
             "sources": MetadataValue.json(list(sources.paths)),

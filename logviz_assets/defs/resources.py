@@ -18,18 +18,27 @@ from logviz_assets.index.embedding import DEFAULT_BATCH_SIZE, TextEmbedder
 from logviz_assets.index.projection import LayoutStore
 from logviz_assets.index.vectors import VectorTable
 from logviz_assets.load.source import DataSource
+from logviz_assets.redact import Redactor, load_or_create_key, parse_mode
 from logviz_assets.settings import Settings
 from logviz_assets.store import RecordStore
 
 
 class LogSources(ConfigurableResource):
-    """The DataSource: folders of agent logs, scanned recursively."""
+    """The DataSource: folders of agent logs, scanned recursively, and what Load redacts in them."""
 
     paths: list[str] = Field(description="Folders (or single files) holding agent logs.")
     load_workers: int = Field(default=1, description="Processes that parse files in a large load.")
+    redact: str = Field(default="secrets", description="What is replaced before storing: secrets, secrets+pii, off.")
+    redaction_key: str | None = Field(
+        default=None, description="Key file for the tags on placeholders (made on first use); none: untagged."
+    )
 
     def source(self) -> DataSource:
         return DataSource(self.paths)
+
+    def redactor(self) -> Redactor:
+        key = load_or_create_key(Path(self.redaction_key)) if self.redaction_key else None
+        return Redactor(parse_mode(self.redact), key=key)
 
 
 class RecordStoreResource(DuckDBResource):
@@ -95,7 +104,12 @@ class Viewer(ConfigurableResource):
 def resources_from(settings: Settings) -> dict[str, ConfigurableResource]:
     """The resources as the settings describe them."""
     return {
-        "sources": LogSources(paths=[str(p) for p in settings.sources], load_workers=settings.load_workers),
+        "sources": LogSources(
+            paths=[str(p) for p in settings.sources],
+            load_workers=settings.load_workers,
+            redact=settings.redact,
+            redaction_key=str(settings.redaction_key_path) if settings.redact_tags else None,
+        ),
         "record_store": RecordStoreResource(database=str(settings.duckdb_path)),
         "vector_store": VectorStore(uri=str(settings.lancedb_path)),
         "embedder": Embedder(

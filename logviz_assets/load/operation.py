@@ -21,14 +21,19 @@ from pathlib import Path
 from logviz_assets.formats import format_named
 from logviz_assets.index.text import text_hashes_of
 from logviz_assets.load.file_read import FileRead, read_file
+from logviz_assets.load.redaction import redact_read
 from logviz_assets.load.source import HEAD_CHECK_BYTES, Change, DataSource, FoundFile, KnownFile, head_hash
 from logviz_assets.progress import ProgressCallback, ProgressMeter, message
 from logviz_assets.record import ParseState, Reject
+from logviz_assets.redact import Redactor
 from logviz_assets.store import FileWrite, RecordStore
 from logviz_assets.store.loads import READ_FAILURE
 
 ReadJob = tuple[FoundFile, Change, KnownFile | None, tuple[int, int, str | None] | None]
 log = logging.getLogger(__name__)
+
+# What `load` redacts with unless told otherwise: the secret shapes, placeholders without a tag.
+DEFAULT_REDACTOR = Redactor()
 
 # Below this much to read, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 32 * 1024 * 1024
@@ -49,6 +54,10 @@ class LoadReport:
     files_unreadable: int = 0
     runs_linked: int = 0
     formats: Counter = field(default_factory=Counter)
+    # Secrets (and personal data, when configured) replaced before storing, by rule.
+    redactions: Counter = field(default_factory=Counter)  # in records
+    records_redacted: int = 0
+    redactions_in_rejects_and_state: int = 0
     records_total: int = 0
     seconds: float = 0.0
 
@@ -60,11 +69,14 @@ def load(
     progress: ProgressCallback = log.info,
     workers: int = 1,
     parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    redactor: Redactor | None = DEFAULT_REDACTOR,
 ) -> LoadReport:
     """Read the source's new and grown log files into the store; mark vanished ones.
 
     `workers` parse files in other processes when the files hold at least
-    `parallel_min_bytes` to read; the writes stay in this process.
+    `parallel_min_bytes` to read; the writes stay in this process. `redactor` replaces secrets
+    in what was read before it is stored (by default the well-known secret shapes, untagged;
+    None stores the text as read).
     """
     started = time.perf_counter()
     report = LoadReport()
@@ -90,7 +102,7 @@ def load(
         "files",
         lambda done, total: f"read {done}/{total} files, {report.records_read} records",
     )
-    for (_, change, _, resumed), write in zip(jobs, _read_all(jobs, workers), strict=True):
+    for (_, change, _, resumed), write in zip(jobs, _read_all(jobs, workers, redactor), strict=True):
         report.files_read += 1
         report.records_read += len(write.records)
         report.rejects += len(write.rejects)
@@ -101,6 +113,9 @@ def load(
         report.rejected_lines += write.rejected_lines
         report.lines_skipped += write.skipped
         report.formats[write.format_name or "unknown"] += 1
+        report.redactions.update(write.redactions)
+        report.redactions_in_rejects_and_state += write.redactions_elsewhere
+        report.records_redacted += sum(record.redactions is not None for record in write.records)
         if change is Change.REWRITTEN:
             report.records_in_rewritten_files += len(write.records)
         pending.append(write)
@@ -131,12 +146,12 @@ def _bytes_to_read(job: ReadJob) -> int:
     return file.size - resume[0] if change is Change.GROWN and resume else file.size
 
 
-def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]:
+def _read_all(jobs: list[ReadJob], workers: int, redactor: Redactor | None) -> Iterator[FileWrite]:
     """Each job's FileWrite, in job order."""
     done = 0
     if workers > 1:
         try:
-            for write in _read_in_processes(jobs, workers):
+            for write in _read_in_processes(jobs, workers, redactor):
                 done += 1
                 yield write
             return
@@ -144,10 +159,10 @@ def _read_all(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]:
             # A process that cannot start workers (its main module cannot be imported again,
             # say) still loads: what the workers did not hand back is read here.
             log.warning("worker processes failed (%s); reading the remaining %d files here", err, len(jobs) - done)
-    yield from (_read(*job) for job in jobs[done:])
+    yield from (_read(*job, redactor) for job in jobs[done:])
 
 
-def _read_in_processes(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]:
+def _read_in_processes(jobs: list[ReadJob], workers: int, redactor: Redactor | None) -> Iterator[FileWrite]:
     # Spawned, not forked: the caller may be a Dagster run or the API, with threads of its own.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
@@ -155,7 +170,7 @@ def _read_in_processes(jobs: list[ReadJob], workers: int) -> Iterator[FileWrite]
         # faster than the batches are written.
         window: deque[Future[list[FileWrite]]] = deque()
         for task in _tasks(jobs):
-            window.append(pool.submit(_read_task, task))
+            window.append(pool.submit(_read_task, task, redactor))
             if len(window) >= 4 * workers:
                 yield from window.popleft().result()
         while window:
@@ -176,12 +191,16 @@ def _tasks(jobs: list[ReadJob], task_bytes: int = 8 * 1024 * 1024, task_files: i
         yield task
 
 
-def _read_task(jobs: list[ReadJob]) -> list[FileWrite]:
-    return [_read(*job) for job in jobs]
+def _read_task(jobs: list[ReadJob], redactor: Redactor | None) -> list[FileWrite]:
+    return [_read(*job, redactor) for job in jobs]
 
 
 def _read(
-    file: FoundFile, change: Change, before: KnownFile | None, resume: tuple[int, int, str | None] | None
+    file: FoundFile,
+    change: Change,
+    before: KnownFile | None,
+    resume: tuple[int, int, str | None] | None,
+    redactor: Redactor | None = None,
 ) -> FileWrite:
     path = Path(file.path)
     try:
@@ -193,6 +212,7 @@ def _read(
             result = read_file(path)
     except Exception as err:  # one unreadable file must not stop the load
         result = _failed_read(file, f"{type(err).__name__}: {err}")
+    redactions, redactions_elsewhere = redact_read(result, redactor)
     fmt_append_only = result.format_name is not None and format_named(result.format_name).append_only
     head_len = min(HEAD_CHECK_BYTES, result.end_offset)
     known = KnownFile(
@@ -220,6 +240,8 @@ def _read(
         skipped=result.skipped,
         recorded=not result.unreadable,
         format_is_lines=fmt_append_only or (result.format_name is not None and result.lines_accounted),
+        redactions=redactions,
+        redactions_elsewhere=redactions_elsewhere,
     )
 
 

@@ -37,6 +37,8 @@ class FileWrite:
     # marked as read, so the next load tries it again.
     recorded: bool = True
     format_is_lines: bool = False  # JSON Lines: `lines` counts what the accounting adds up to
+    redactions: Counter = field(default_factory=Counter)  # what the redaction step replaced in records, by rule
+    redactions_elsewhere: int = 0  # ... and in rejects and parser state
 
 
 # The reason of a reject for a file that could not be read at all; the next read of the file

@@ -41,6 +41,14 @@ function textBlock(text, className = 'text') {
   return el('div', {}, pre, more);
 }
 
+/** Which redaction rules replaced something in the record ("github-token ×2"); never a value. */
+function redactedText(redactions) {
+  if (!redactions) return null;
+  return Object.entries(redactions)
+    .map(([rule, count]) => (count > 1 ? `${rule} ×${count}` : rule))
+    .join(', ');
+}
+
 function row(name, ...value) {
   const values = value.filter((v) => v !== null && v !== undefined && v !== '');
   if (!values.length) return null;
@@ -144,6 +152,7 @@ export class Panel {
       row('tokens', tokens.join(' · ')),
       row('cost', record.cost_usd != null ? `$${record.cost_usd.toFixed(4)}` : null),
       row('file', where),
+      row('redacted', redactedText(record.redactions)),
       row('record', record.record_id),
     );
 

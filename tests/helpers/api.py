@@ -27,6 +27,7 @@ POINT_FIELDS = {
     "run_id",
     "model",
     "source_format",
+    "project",
     "timestamp",
 }
 

@@ -134,6 +134,9 @@ def skipped_kind(line: bytes) -> str:
     return found.group(1).decode("utf-8", errors="replace") if found else "line without a type"
 
 
+EXCERPT_CHARS = 500  # of the offending text a reject keeps
+
+
 def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, excerpt: Any = None) -> Reject:
     """A reject row; `excerpt` is the offending text, or a decoded value shown as JSON."""
     if excerpt is not None and not isinstance(excerpt, str):
@@ -146,7 +149,7 @@ def reject(ctx: FileContext, line: int | None, reason: str, fmt: str | None, exc
         source_line=line,
         reason=reason,
         source_format=fmt,
-        excerpt=excerpt[:500] if excerpt else None,
+        excerpt=excerpt[:EXCERPT_CHARS] if excerpt else None,
     )
 
 

@@ -17,7 +17,9 @@ from typing import Any
 from logviz_assets.formats import HEAD_BYTES, DocumentFormat, FileContext, JsonlFormat, LogFormat, detect_format
 from logviz_assets.formats.base import Item, Skip, reject
 from logviz_assets.limits import MAX_DOCUMENT_BYTES, MAX_LINE_BYTES, MAX_RAW_CHARS, MAX_TEXT_CHARS
+from logviz_assets.load.redaction import redact_record
 from logviz_assets.record import Record, Reject
+from logviz_assets.redact import Redactor
 
 
 @dataclass
@@ -35,6 +37,7 @@ class FileRead:
     rejected_lines: int = 0
     skipped: Counter = field(default_factory=Counter)
     unreadable: bool = False  # the file could not be opened or read: try it again next load
+    record_redactions: Counter = field(default_factory=Counter)  # what redaction replaced in the records, by rule
     lines_accounted: bool = True  # False for a document counted as one unit
 
 
@@ -92,11 +95,13 @@ def read_file(
     offset: int = 0,
     line: int = 0,
     state: dict[str, Any] | None = None,
+    redactor: Redactor | None = None,
 ) -> FileRead:
     """Parse `path` from byte `offset` (JSONL only; documents are always read whole).
 
     `line` is the number of lines before `offset` and `state` the parser state left by
     the read that ended there. A file in no known format gives one reject saying so.
+    `redactor` replaces secrets in each record before it is cut to the length limits.
     """
     source = str(path)
     ctx = FileContext(source_file=source)
@@ -125,7 +130,14 @@ def read_file(
                     continue
                 yield line_no, raw
 
-        _collect(fmt.parse_lines(lines(), ctx, result.state), result, ctx, extra=oversized, after_line=line)
+        _collect(
+            fmt.parse_lines(lines(), ctx, result.state),
+            result,
+            ctx,
+            extra=oversized,
+            after_line=line,
+            redactor=redactor,
+        )
         result.end_line = positions.get("line", line)
         result.end_offset = positions.get("offset", offset)
     elif isinstance(fmt, DocumentFormat):
@@ -137,7 +149,7 @@ def read_file(
             return result
         data = path.read_bytes()
         result.end_line = data.count(b"\n")  # whole lines; `_collect` adds a last one without newline it read
-        _collect(fmt.parse_document(data, ctx), result, ctx, document_lines=result.end_line)
+        _collect(fmt.parse_document(data, ctx), result, ctx, document_lines=result.end_line, redactor=redactor)
         result.end_offset = len(data)
     return result
 
@@ -149,6 +161,7 @@ def _collect(
     extra: list[Reject] = (),
     document_lines: int | None = None,
     after_line: int = 0,
+    redactor: Redactor | None = None,
 ) -> None:
     """Sort a parser's output and account for the lines it covered.
 
@@ -168,6 +181,9 @@ def _collect(
     try:
         for item in items:
             if isinstance(item, Record):
+                if redactor is not None:
+                    item, found = redact_record(item, redactor)
+                    into.record_redactions.update(found)
                 into.records.append(_within_limits(item))
                 if item.source_line is not None:
                     record_lines.add(item.source_line)

@@ -21,11 +21,11 @@ from pathlib import Path
 from logviz_assets.formats import format_named
 from logviz_assets.index.text import text_hashes_of
 from logviz_assets.load.file_read import FileRead, read_file
-from logviz_assets.load.redaction import redact_read
+from logviz_assets.load.redaction import redact_rest
 from logviz_assets.load.source import HEAD_CHECK_BYTES, Change, DataSource, FoundFile, KnownFile, head_hash
 from logviz_assets.progress import ProgressCallback, ProgressMeter, message
 from logviz_assets.record import ParseState, Reject
-from logviz_assets.redact import Redactor
+from logviz_assets.redact import Mode, Redactor
 from logviz_assets.store import FileWrite, RecordStore
 from logviz_assets.store.loads import READ_FAILURE
 
@@ -203,16 +203,18 @@ def _read(
     redactor: Redactor | None = None,
 ) -> FileWrite:
     path = Path(file.path)
+    active = redactor if redactor is not None and redactor.mode is not Mode.OFF else None
     try:
         if change is Change.GROWN and before is not None and resume is not None:
             offset, line, state_text = resume
             fmt = format_named(ParseState.loads(state_text).values["format"])
-            result = read_file(path, fmt, offset, line, ParseState.loads(state_text).values.get("parser", {}))
+            parser_state = ParseState.loads(state_text).values.get("parser", {})
+            result = read_file(path, fmt, offset, line, parser_state, redactor=active)
         else:
-            result = read_file(path)
+            result = read_file(path, redactor=active)
     except Exception as err:  # one unreadable file must not stop the load
         result = _failed_read(file, f"{type(err).__name__}: {err}")
-    redactions, redactions_elsewhere = redact_read(result, redactor)
+    redactions_elsewhere = redact_rest(result, active)
     fmt_append_only = result.format_name is not None and format_named(result.format_name).append_only
     head_len = min(HEAD_CHECK_BYTES, result.end_offset)
     known = KnownFile(
@@ -240,7 +242,7 @@ def _read(
         skipped=result.skipped,
         recorded=not result.unreadable,
         format_is_lines=fmt_append_only or (result.format_name is not None and result.lines_accounted),
-        redactions=redactions,
+        redactions=result.record_redactions,
         redactions_elsewhere=redactions_elsewhere,
     )
 

@@ -1,47 +1,62 @@
 """The redaction step of a Load: between parsing a file and storing what it gave.
 
 Every text a read yields is redacted before it reaches the store, the vectors or a log line:
-each record's text, tool arguments and raw line, each reject's reason and excerpt, and the parser
-state kept in the file manifest (a run's title waits there until its run record is written).
-A record that had something replaced says which rules did, and how often, in `redactions`.
+each record's text, tool arguments and raw line (as the parser gave them, before they are cut to
+the length limits, so a cut cannot leave half a token behind), each reject's reason and excerpt,
+and the parser state kept in the file manifest (a run's title waits there until its run record
+is written). A record that had something replaced says which rules did, and how often, in
+`redactions`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from logviz_assets.load.file_read import FileRead
+from logviz_assets.formats.base import EXCERPT_CHARS
+from logviz_assets.record import Record, Reject
 from logviz_assets.redact import RECORD_FIELDS, Mode, Redactor
+
+if TYPE_CHECKING:  # file_read calls `redact_record` as it reads
+    from logviz_assets.load.file_read import FileRead
 
 REJECT_FIELDS = ("reason", "excerpt")
 
 
-def redact_read(read: FileRead, redactor: Redactor | None) -> tuple[Counter[str], int]:
-    """Redact what one read of a file gave, in place: the hits in its records by rule (what the
-    records then say of themselves), and how many values were replaced in its rejects and state."""
-    hits: Counter[str] = Counter()
-    elsewhere: Counter[str] = Counter()
+def redact_record(record: Record, redactor: Redactor) -> tuple[Record, Counter[str]]:
+    """The record with its texts redacted and, if anything was, which rules fired; the hits."""
+    redacted, found = redactor.redact_fields(record, RECORD_FIELDS)
+    if found:
+        redacted = replace(redacted, redactions=json.dumps(dict(sorted(found.items()))))
+    return redacted, found
+
+
+def redact_rest(read: FileRead, redactor: Redactor | None) -> int:
+    """Redact a read's rejects and parser state in place (its records were redacted as they were
+    read); how many values were replaced."""
     if redactor is None or redactor.mode is Mode.OFF:
-        return hits, 0
-    records = []
-    for record in read.records:
-        redacted, found = redactor.redact_fields(record, RECORD_FIELDS)
-        if found:
-            redacted = replace(redacted, redactions=json.dumps(dict(sorted(found.items()))))
-            hits.update(found)
-        records.append(redacted)
-    read.records = records
+        return 0
+    hits: Counter[str] = Counter()
     rejects = []
     for reject in read.rejects:
         redacted, found = redactor.redact_fields(reject, REJECT_FIELDS)
-        elsewhere.update(found)
-        rejects.append(redacted)
+        hits.update(found)
+        rejects.append(_without_cut_word(redacted))
     read.rejects = rejects
-    read.state = _redact_values(read.state, redactor, elsewhere)
-    return hits, sum(elsewhere.values())
+    read.state = _redact_values(read.state, redactor, hits)
+    return sum(hits.values())
+
+
+def _without_cut_word(reject: Reject) -> Reject:
+    """An excerpt cut at its limit loses its last word: the cut may have split a secret, and what
+    is left of one no longer has the shape the rules know."""
+    excerpt = reject.excerpt
+    if excerpt is None or len(excerpt) < EXCERPT_CHARS:
+        return reject
+    return replace(reject, excerpt=re.sub(r"\S+$", "…", excerpt))
 
 
 def _redact_values(value: Any, redactor: Redactor, hits: Counter[str]) -> Any:

@@ -46,8 +46,9 @@ Spans = list[tuple[int, int, str]]
 _QUOTE = r"""\\{0,15}["'`]"""
 # A quoted value: up to the same quote again, stepping over escaped characters.
 _QUOTED = r"""(?P<q>\\{0,15}["'`])(?P<qv>(?:\\.|[^\\\r\n]){0,512}?)(?P=q)"""
-# An unquoted value: up to whitespace, a quote, an escape or punctuation that ends a value.
-_BARE = r"""(?P<bv>[^\s"'`,;&|<>(){}\[\]\\]{1,256})"""
+# An unquoted value: up to whitespace, a quote, an escape or punctuation that ends a value
+# (`=` only as base64 padding at its end: `t.Token=t.Keys=…` is a chain of assignments).
+_BARE = r"""(?P<bv>[^\s"'`,;&|<>(){}\[\]\\=]{1,256}(?:={1,3}(?![^\s"'`,;&|<>(){}\[\]\\]))?)"""
 _VALUE = rf"(?:{_QUOTED}|{_BARE})"
 # In triggers: any quote, escaped to any depth (a trigger only has to be a superset).
 _TRIGGER_QUOTE = r"""\\*["'`]?"""
@@ -218,10 +219,15 @@ _COOKIE = re.compile(
     re.ASCII,
 )
 _COOKIE_PAIR = re.compile(r"(?:^|;)[ \t]*[^=;\s]+=(?P<value>[^;]*)")
+# `name=value; name=value` (RFC 6265 names), attributes without values allowed (`HttpOnly`).
+_COOKIE_NAME = r"[A-Za-z0-9_.!#$%&*+^|~-]+"
+_COOKIE_LIST = re.compile(rf"[ \t]*{_COOKIE_NAME}=[^;]*(?:;[ \t]*{_COOKIE_NAME}(?:=[^;]*)?)*[ \t;]*")
 
 
 def _cookie_values(match: re.Match[str]) -> Spans:
     """Each cookie's value (only the first of a Set-Cookie: the rest are its attributes)."""
+    if not _COOKIE_LIST.fullmatch(match.group("pairs")):
+        return []  # `cookie: string`, `{cookie:t}=e;…` in code
     offset = match.start("pairs")
     spans = []
     for pair in _COOKIE_PAIR.finditer(match.group("pairs")):
@@ -279,6 +285,7 @@ _NOT_SECRET_KEY_PREFIXES = (
     "change",
     "csrf",
     "xsrf",
+    "public",
 )
 # Idempotency and request tokens (AWS's `ClientToken`) are ids, not credentials.
 _NOT_SECRET_TOKEN_PREFIXES = ("client", "request", "idempotency")
@@ -326,6 +333,12 @@ def _pass_is_whole_word(stem: str, before: str) -> bool:
     return not before or before[-1] in "_.-$" or (stem[0] == "P" and before[-1].islower())
 
 
+def _pass_is_a_verb(match: re.Match[str]) -> bool:
+    value, _, _, quoted = _value_of(match)
+    spaced_separator = match.string[match.start("sep") - 1 : match.start("sep")] in (" ", "\t")
+    return is_plain_name(value) or any(ch.isspace() for ch in value) or (not quoted and spaced_separator)
+
+
 def _accept_value(name: str, value: str, quoted: bool, following: str, env_style: bool) -> bool:
     """Whether a value under a key named like a secret is one (see the module docstring)."""
     if is_placeholder(value) or is_path_or_url(value) or value.isdigit():
@@ -350,8 +363,8 @@ def _assignment(match: re.Match[str]) -> Spans:
     key = before + stem
     if stem.lower() == "pass" and not _pass_is_whole_word(stem, before):
         return []
-    if stem.lower() == "pass" and is_plain_name(_value_of(match)[0]):
-        return []  # `"pass": "bandpass"`: pass as in pass and fail
+    if stem.lower() == "pass" and _pass_is_a_verb(match):
+        return []  # `"pass": "bandpass"`, `pass :meth:` in a docstring: pass as in pass and fail
     key_start = match.start() - len(before)
     if _names_no_secret(key) or text[key_start - 1 : key_start] in ("<", ":", "/"):
         return []  # a vocabulary or paging key; `<secret:…>`, an ARN, a URN or a path, not a key
@@ -396,6 +409,7 @@ ENV_KEY_RULE = Rule(
     trigger=rf"[A-Z0-9_]_KEY{_TRIGGER_QUOTE}[ \t]*[:=]",
     priority=ASSIGNMENT_PRIORITY,
     check=_env_key,
+    anchor=r"[A-Z][A-Z0-9_]*_KEY",
 )
 
 _XML_ELEMENT = re.compile(

@@ -67,7 +67,22 @@ PLACEHOLDER_WORDS = frozenset(
         "your_token",
     )
 )
-_PLACEHOLDER_PARTS = ("redacted", "placeholder", "example", "<secret:", "<pii:", "your_", "your-", "xxxx", "***", "...")
+# A value that names itself (`"no-password-required"`, `FORCE_CHANGE_PASSWORD`) stands in too.
+_PLACEHOLDER_PARTS = (
+    "redacted",
+    "placeholder",
+    "example",
+    "<secret:",
+    "<pii:",
+    "your_",
+    "your-",
+    "xxxx",
+    "***",
+    "...",
+    "password",
+    "passwd",
+)
+_TRAILING_ESCAPES = re.compile(r"(?:\\+[nrt])+$")
 _ONE_CHAR_REPEATED = re.compile(r"(.)\1*", re.DOTALL)
 _WORDLIKE = re.compile(r"[A-Za-z_.-]+")
 _PLAIN_NAME = re.compile(r"[A-Za-z_$]+")
@@ -97,7 +112,7 @@ def shannon_entropy(value: str) -> float:
 
 def is_placeholder(value: str) -> bool:
     """A value that stands for a secret without being one: empty, masked, templated, typed."""
-    text = value.strip().strip("\"'`")
+    text = _TRAILING_ESCAPES.sub("", value.strip()).strip("\"'`")
     if not text:
         return True
     lowered = text.lower()

@@ -25,6 +25,10 @@ POINT_COLUMNS = """
     r.ts_start AS timestamp
 """
 POINTS_FROM = "records AS r LEFT JOIN points AS p USING (text_hash)"
+# The points' low-cardinality text columns, sent dictionary-encoded in the Arrow answer: the
+# viewer reads them as integer codes into a few labels instead of decoding a string a cell
+# (at 1M points the body halves, and building the page's table drops from seconds to ~0.2 s).
+CATEGORY_COLUMNS = ("kind", "role", "tool_name", "run_id", "model", "source_format", "project")
 
 
 class NotFound(LookupError):
@@ -78,9 +82,15 @@ def _points_query(columns: str, flt: PointFilter, limit: int | None, offset: int
 
 
 def points_table(store: RecordStore, flt: PointFilter, limit: int | None, offset: int) -> pa.Table:
+    """The points for the Arrow answer, the category columns dictionary-encoded."""
     sql, params = _points_query(POINT_COLUMNS, flt, limit, offset)
     with store.reading_or_empty() as con:
-        return rows(con, sql, params)
+        table = rows(con, sql, params)
+    for name in CATEGORY_COLUMNS:
+        column = table.column(name).cast(pa.string())  # free for DuckDB's strings; a view, if ever, made plain
+        table = table.set_column(table.schema.get_field_index(name), name, column.dictionary_encode())
+    # One dictionary per column for every batch: the stream then carries each dictionary once.
+    return table.unify_dictionaries()
 
 
 def points_json(store: RecordStore, flt: PointFilter, limit: int | None, offset: int) -> bytes:

@@ -39,7 +39,8 @@ def points(
     """Every step as a point: id, x, y and the fields to colour and filter by.
 
     Records loaded but not yet indexed come back with `pending: true` and no coordinates.
-    Ask for Arrow (`format=arrow` or `Accept: application/vnd.apache.arrow.stream`) for large maps.
+    Ask for Arrow (`format=arrow` or `Accept: application/vnd.apache.arrow.stream`) for large maps;
+    in Arrow the text columns but `id` are dictionary-encoded (the same values, each sent once).
     The response has an ETag that changes when the store does: send it back in
     `If-None-Match` to get a 304 while the map is unchanged.
     """

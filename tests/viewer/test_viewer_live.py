@@ -108,5 +108,7 @@ def test_a_page_left_open_picks_up_new_points_by_itself(dagster_site: Site, open
         viewer.page.wait_for_timeout(1000)
     assert status == "SUCCESS"
     steps, _, pending = counts(site)
-    assert viewer.js("() => logviz.refresh()") is True
+    # The page's own poll (every 15 s) may have taken the change already: then there is nothing new.
+    refreshed = viewer.js("() => logviz.refresh()")
+    assert refreshed is True or viewer.js("() => logviz.refreshes") == 1
     assert viewer.js("() => [logviz.pointCount, logviz.pendingCount, logviz.refreshes]") == [steps, pending, 1]

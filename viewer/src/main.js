@@ -1,5 +1,7 @@
 // The logviz map: every step from GET /points drawn with WebGL (regl-scatterplot), coloured,
-// filtered and searched here; hover for a tooltip, click for the whole record and its run.
+// filtered and searched here; hover for a tooltip, click for the whole record and its run. The
+// page finds the point under the mouse itself (picking.js): regl-scatterplot's hover redraws
+// every point, which at 1M points in software GL takes half a second.
 // The points are refreshed in place (an ETag poll, and after a Load or Index started from the
 // page): new points appear where they belong, and the camera does not move.
 // `window.logviz` is a small read-only view of the page's state for tests and scripts.
@@ -10,10 +12,12 @@ import { $, fmtInt } from './dom.js';
 import { askForToken, hideEmpty, showEmpty } from './empty.js';
 import { JobButtons } from './jobs.js';
 import { renderLegend } from './legend.js';
-import { cameraOf, createMap } from './map.js';
+import { whenIdle } from './idle.js';
+import { cameraOf, createMap, NO_SPATIAL_INDEX } from './map.js';
 import { Overlay } from './overlay.js';
 import { palette } from './palette.js';
 import { Panel } from './panel.js';
+import { Picker } from './picking.js';
 import { SearchList } from './search.js';
 import { readState, writeState } from './state.js';
 import { NONE, PointTable } from './table.js';
@@ -26,7 +30,8 @@ const records = new RecordCache();
 let table = null;
 let etag = null;
 let scatterplot = null;
-let spatialIndex;
+let picker = null;
+let hovered = -1; // the draw index under the mouse, −1 for none
 let overlay = null;
 let trajectory = null; // {run, steps, ids}
 let hits = []; // [{id, score, text, point}]
@@ -42,6 +47,7 @@ let refreshes = 0;
 const timings = { pointsFetched: null, tableBuilt: null, firstFrame: null, lastMove: null, lastTooltip: null };
 
 const mapEl = $('#map');
+const pointsEl = $('#points');
 const tooltip = new Tooltip($('#tooltip'), mapEl, records);
 const panel = new Panel($('#panel'), {
   records,
@@ -71,16 +77,19 @@ function renderCounts() {
 // ---------------------------------------------------------------- drawing
 
 function dimmer() {
-  const filters = Object.entries(state.filters);
+  // Each filter as its category code (−1: a value no step has, so every step is dimmed).
+  const filters = Object.entries(state.filters).map(([field, value]) => {
+    const cats = table.categories(field);
+    return [cats.codes, cats.codeOf.get(value) ?? -1];
+  });
   const [since, until] = timeBounds(state);
   return (row) => {
-    for (const [field, value] of filters) {
-      if (table.label(field, row) !== value) return true;
+    for (const [codes, code] of filters) {
+      if (codes[row] !== code) return true;
     }
     if (since === null && until === null) return false;
-    const t = table.time[row];
-    if (t === null || t === undefined) return true; // a step without a time is in no range
-    const ms = Number(t);
+    const ms = table.time[row];
+    if (Number.isNaN(ms)) return true; // a step without a time is in no range
     return (since !== null && ms < since) || (until !== null && ms >= until);
   };
 }
@@ -102,12 +111,12 @@ async function paint() {
       dimmedCount += valueB[d];
     }
     scatterplot.set({ pointColor: colours.length > 1 ? colours : colours[0] ?? '#8c96a5' });
-    // Positions change only on a refresh (which drops the index): otherwise pass it back.
     await scatterplot.draw(
       { x: table.nx, y: table.ny, valueA, valueB },
-      { zDataType: 'categorical', wDataType: 'categorical', spatialIndex },
+      { zDataType: 'categorical', wDataType: 'categorical', spatialIndex: NO_SPATIAL_INDEX },
     );
-    spatialIndex ??= scatterplot.get('spatialIndex');
+    // The picker takes new positions once regl-scatterplot draws them (it reads the view from them).
+    if (picker.nx !== table.nx) picker.setPoints(table.nx, table.ny);
   }
   applyHidden(cats);
   legendEntries = renderLegend(cats, colours, state.hidden, runTitles, toggleHidden);
@@ -121,29 +130,38 @@ function applyHidden(cats) {
     const code = cats.codeOf.get(label);
     if (code !== undefined) hiddenCodes.add(code);
   }
+  picker?.setHidden(null);
   if (!hiddenCodes.size) {
     visibleCount = table.placedCount;
     if (scatterplot) scatterplot.unfilter({ preventEvent: true });
     return;
   }
   const visible = [];
+  const hiddenMask = new Uint8Array(table.placedCount);
   for (let d = 0; d < table.placedCount; d += 1) {
-    if (!hiddenCodes.has(cats.codes[table.rowAt[d]])) visible.push(d);
+    if (hiddenCodes.has(cats.codes[table.rowAt[d]])) hiddenMask[d] = 1;
+    else visible.push(d);
   }
   visibleCount = visible.length;
+  picker?.setHidden(hiddenMask);
   if (scatterplot) scatterplot.filter(visible, { preventEvent: true });
 }
 
+/** The selection into regl-scatterplot; only if it changed, as every change redraws every point. */
 function markSelected() {
   if (!scatterplot) return;
   const d = drawIndexOf(state.selection);
-  if (d >= 0) scatterplot.select([d], { preventEvent: true });
-  else scatterplot.deselect({ preventEvent: true });
+  const marked = scatterplot.get('selectedPoints');
+  if (d >= 0) {
+    if (marked.length !== 1 || marked[0] !== d) scatterplot.select([d], { preventEvent: true });
+  } else if (marked.length) {
+    scatterplot.deselect({ preventEvent: true });
+  }
 }
 
 function drawIndexOf(id) {
   if (!id || !table) return -1;
-  const row = table.rowOf.get(id);
+  const row = table.rowOf(id);
   return row === undefined ? -1 : table.drawOf[row];
 }
 
@@ -159,6 +177,7 @@ function overlaySource() {
     hits: hits.map((hit) => ({ id: hit.id, pos: screenOf(hit.id) })),
     path: trajectory ? trajectory.ids.map((id) => ({ id, pos: screenOf(id) })) : [],
     current: state.selection ? { id: state.selection, pos: screenOf(state.selection) } : null,
+    hovered: hovered >= 0 && scatterplot.get('isPointsDrawn') ? { pos: scatterplot.getScreenPosition(hovered) } : null,
   };
 }
 
@@ -308,36 +327,58 @@ function logEvent(...what) {
   if (events.length > 50) events.shift();
 }
 
-function wireMap() {
-  scatterplot.subscribe('pointover', (d) => {
-    logEvent('pointover', d);
+/** Show the tooltip of draw index `d` (−1: none) and ring it on the overlay. */
+function hoverPoint(d) {
+  if (d === hovered) return;
+  hovered = d;
+  if (d >= 0) {
     tooltip.show(table, table.rowAt[d]);
     timings.lastTooltip = performance.now();
-  });
-  scatterplot.subscribe('pointout', () => {
-    logEvent('pointout');
+  } else {
     tooltip.hide();
+  }
+  overlay.request();
+}
+
+/** The draw index of the point under a mouse event, or −1 (also while new points are being drawn). */
+function pointAt(event) {
+  if (picker.nx !== table.nx || !scatterplot.get('isPointsDrawn')) return -1;
+  const box = pointsEl.getBoundingClientRect();
+  return picker.pick(event.clientX - box.left, event.clientY - box.top);
+}
+
+function wireMap() {
+  // regl-scatterplot has no spatial index of the points (map.js), so its own hover and click find
+  // nothing, and never redraw: both are picked here.
+  mapEl.addEventListener('mousemove', (event) => {
+    timings.lastMove = performance.now();
+    tooltip.moveTo(event.clientX, event.clientY);
+    hoverPoint(event.buttons === 0 ? pointAt(event) : -1); // no tooltip while a drag moves the map
   });
-  scatterplot.subscribe('select', ({ points }) => {
-    logEvent('select', ...points);
-    if (points.length) select(table.ids[table.rowAt[points[0]]]);
+  mapEl.addEventListener('mouseleave', () => hoverPoint(-1));
+  let pressedAt = [NaN, NaN];
+  mapEl.addEventListener('mousedown', (event) => {
+    pressedAt = [event.clientX, event.clientY];
   });
+  mapEl.addEventListener('click', (event) => {
+    if (Math.hypot(event.clientX - pressedAt[0], event.clientY - pressedAt[1]) > 2) return; // a drag's end
+    const d = pointAt(event);
+    logEvent('click on', d);
+    const id = d >= 0 ? table.idAt(table.rowAt[d]) : null;
+    if (id && id !== state.selection) select(id);
+  });
+  // A double click (or Escape) deselects, through regl-scatterplot's own handlers.
   scatterplot.subscribe('deselect', () => {
     logEvent('deselect');
     clearSelection();
   });
   for (const type of ['mousedown', 'mouseup', 'click', 'dblclick']) {
-    $('#points').addEventListener(type, (event) => logEvent(type, event.offsetX, event.offsetY, event.buttons));
+    pointsEl.addEventListener(type, (event) => logEvent(type, event.offsetX, event.offsetY, event.buttons));
   }
   scatterplot.subscribe('view', () => {
     overlay.request();
     saveCamera();
   });
-  mapEl.addEventListener('mousemove', (event) => {
-    timings.lastMove = performance.now();
-    tooltip.moveTo(event.clientX, event.clientY);
-  });
-  mapEl.addEventListener('mouseleave', () => tooltip.hide());
   for (const type of ['wheel', 'mousedown', 'touchstart']) {
     mapEl.addEventListener(type, () => {
       cameraMoved = true;
@@ -360,20 +401,28 @@ async function usePoints(arrow) {
   const frame = table?.placedCount ? table.frame : null;
   table = new PointTable(arrow, frame);
   timings.tableBuilt ??= performance.now();
-  spatialIndex = undefined; // positions changed
   renderCounts();
   renderFilters(table, state, reactions);
   if (table.placedCount === 0) {
     showEmpty(table);
   } else if (!scatterplot) {
     hideEmpty();
-    scatterplot = createMap($('#points'), mapEl, table.placedCount);
+    scatterplot = createMap(pointsEl, mapEl, table.placedCount);
+    picker = new Picker((d) => scatterplot.getScreenPosition(d));
     overlay = new Overlay($('#overlay'));
     overlay.source = overlaySource;
     overlay.resize(mapEl.clientWidth, mapEl.clientHeight);
     wireMap();
   }
+  if (picker) hoverPoint(-1); // the points moved under the mouse
   await paint();
+  // What hovering and looking up by id will need, made while nothing else is waiting.
+  const current = table;
+  whenIdle(() => {
+    if (current !== table) return; // replaced already
+    picker?.prepare();
+    current.prepareIds();
+  });
 }
 
 let refreshing = null;
@@ -483,7 +532,10 @@ const hook = {
   camera: () => (scatterplot ? cameraOf(scatterplot) : null),
   timings: () => ({ ...timings }),
   ids: () => [...(table?.ids ?? [])],
-  placedIds: () => (table ? Array.from(table.rowAt, (row) => table.ids[row]) : []),
+  placedIds: () => {
+    const ids = table?.ids ?? [];
+    return table ? Array.from(table.rowAt, (row) => ids[row]) : [];
+  },
   select: (id) => select(id, { centre: true }),
   refresh: () => refresh(),
   jobs: () => jobs.history.map((answer) => ({ ...answer })),

@@ -1,6 +1,10 @@
-// The points as the page keeps them: one row per step from GET /points, columns as arrays,
-// positions normalised to [-1, 1] for regl-scatterplot (which draws only placed points, by
-// "draw index"), and the categories each colouring and filter works on.
+// The points as the page keeps them: one row per step from GET /points, columns as typed arrays
+// (each text column as codes into its few distinct values), positions normalised to [-1, 1] for
+// regl-scatterplot (which draws only placed points, by "draw index"), and the categories each
+// colouring and filter works on. Ids stay in Arrow's buffers until needed (see ids.js).
+
+import { readCodes, readNumbers } from './columns.js';
+import { IdIndex } from './ids.js';
 
 /** What the map can be coloured and filtered by: the URL name, the column, the label shown. */
 export const FIELDS = {
@@ -14,6 +18,7 @@ export const FIELDS = {
 };
 export const FILTER_FIELDS = ['kind', 'tool', 'error', 'format', 'model', 'project'];
 export const NONE = '(none)';
+const CODED_COLUMNS = Object.values(FIELDS).map(({ column }) => column);
 
 export function valueLabel(field, value) {
   if (value === null || value === undefined || value === '') return NONE;
@@ -29,38 +34,63 @@ export class PointTable {
   constructor(arrow, frame = null) {
     const n = arrow.numRows;
     this.size = n;
-    this.ids = columnValues(arrow, 'id', n);
-    this.values = {};
-    for (const { column } of Object.values(FIELDS)) this.values[column] = columnValues(arrow, column, n);
-    this.values.role = columnValues(arrow, 'role', n);
-    this.time = columnValues(arrow, 'timestamp', n); // ms since 1970, or null
+    this.idIndex = new IdIndex(arrow.getChild('id'), n);
+    this.columns = {};
+    for (const column of CODED_COLUMNS) this.columns[column] = readCodes(arrow.getChild(column), n);
+    this.time = readNumbers(arrow.getChild('timestamp'), n); // ms since 1970, NaN for none
     this.timeRange = timeRange(this.time);
-    const pending = columnValues(arrow, 'pending', n);
+    const pending = readCodes(arrow.getChild('pending'), n);
+    const pendingCode = pending.values.indexOf(true);
 
-    const xs = arrow.getChild('x');
-    const ys = arrow.getChild('y');
-    const x = xs ? xs.toArray() : new Float64Array(0);
-    const y = ys ? ys.toArray() : new Float64Array(0);
+    const x = readNumbers(arrow.getChild('x'), n);
+    const y = readNumbers(arrow.getChild('y'), n);
     this.drawOf = new Int32Array(n).fill(-1);
-    const rows = [];
+    const rows = new Int32Array(n);
+    let placed = 0;
     this.pendingCount = 0;
     this.unplaceableCount = 0; // no text to embed: never gets a place on the map
     for (let row = 0; row < n; row += 1) {
-      if (xs && ys && xs.isValid(row) && ys.isValid(row) && Number.isFinite(x[row]) && Number.isFinite(y[row])) {
-        this.drawOf[row] = rows.length;
-        rows.push(row);
-      } else if (pending[row]) {
+      if (Number.isFinite(x[row]) && Number.isFinite(y[row])) {
+        this.drawOf[row] = placed;
+        rows[placed] = row;
+        placed += 1;
+      } else if (pendingCode >= 0 && pending.codes[row] === pendingCode) {
         this.pendingCount += 1;
       } else {
         this.unplaceableCount += 1;
       }
     }
-    this.rowOf = new Map();
-    this.ids.forEach((id, row) => this.rowOf.set(id, row));
-    this.rowAt = Int32Array.from(rows);
-    this.placedCount = rows.length;
+    this.rowAt = rows.slice(0, placed);
+    this.placedCount = placed;
     this.normalise(x, y, frame);
     this.categoryCache = new Map();
+  }
+
+  /** The record id of a row (one decode until every id is). */
+  idAt(row) {
+    return this.idIndex.idAt(row);
+  }
+
+  /** Every id, by row: decoded on first use. */
+  get ids() {
+    return this.idIndex.ids;
+  }
+
+  /** The row of a record id, or undefined. */
+  rowOf(id) {
+    return this.idIndex.rowOf(id);
+  }
+
+  /** Make the id → row lookup in idle moments, before anything asks for it. */
+  prepareIds() {
+    this.idIndex.prepare();
+  }
+
+  /** A cell of a coded column: its value (a string, or a boolean for is_error), or null. */
+  value(column, row) {
+    const { codes, values } = this.columns[column];
+    const code = codes[row];
+    return code < 0 ? null : values[code];
   }
 
   /** Placed positions into [-1, 1], the aspect kept, with a margin; and back (for the URL). */
@@ -71,12 +101,14 @@ export class PointTable {
     } else {
       this.fit(x, y);
     }
+    const [cx, cy] = this.centre;
+    const { rowAt, scale } = this;
     this.nx = new Float32Array(this.placedCount);
     this.ny = new Float32Array(this.placedCount);
-    this.rowAt.forEach((row, d) => {
-      this.nx[d] = (x[row] - this.centre[0]) * this.scale;
-      this.ny[d] = (y[row] - this.centre[1]) * this.scale;
-    });
+    for (let d = 0; d < rowAt.length; d += 1) {
+      this.nx[d] = (x[rowAt[d]] - cx) * scale;
+      this.ny[d] = (y[rowAt[d]] - cy) * scale;
+    }
   }
 
   get frame() {
@@ -88,11 +120,13 @@ export class PointTable {
     let minY = Infinity;
     let maxX = -Infinity;
     let maxY = -Infinity;
-    for (const row of this.rowAt) {
-      minX = Math.min(minX, x[row]);
-      maxX = Math.max(maxX, x[row]);
-      minY = Math.min(minY, y[row]);
-      maxY = Math.max(maxY, y[row]);
+    const { rowAt } = this;
+    for (let d = 0; d < rowAt.length; d += 1) {
+      const [px, py] = [x[rowAt[d]], y[rowAt[d]]];
+      if (px < minX) minX = px;
+      if (px > maxX) maxX = px;
+      if (py < minY) minY = py;
+      if (py > maxY) maxY = py;
     }
     const span = Math.max(maxX - minX, maxY - minY) || 1;
     this.centre = this.placedCount ? [(minX + maxX) / 2, (minY + maxY) / 2] : [0, 0];
@@ -108,27 +142,37 @@ export class PointTable {
   }
 
   label(field, row) {
-    return valueLabel(field, this.values[FIELDS[field].column][row]);
+    return valueLabel(field, this.value(FIELDS[field].column, row));
   }
 
   /**
    * The categories of a field, largest first: labels, counts over every step (placed or not),
-   * and each row's category code.
+   * and each row's category code; counted over the column's codes, so a label a distinct value.
    */
   categories(field) {
     let cats = this.categoryCache.get(field);
     if (cats) return cats;
-    const counts = new Map();
-    const raw = new Array(this.size);
+    const { codes: valueCodes, values } = this.columns[FIELDS[field].column];
+    // Each distinct value's label, and null's (last); two values may share one ('' and null).
+    const labelOfValue = [...values.map((value) => valueLabel(field, value)), NONE];
+    const nullCode = values.length;
+    const perValue = new Float64Array(labelOfValue.length);
     for (let row = 0; row < this.size; row += 1) {
-      const label = this.label(field, row);
-      raw[row] = label;
-      counts.set(label, (counts.get(label) ?? 0) + 1);
+      const code = valueCodes[row];
+      perValue[code < 0 ? nullCode : code] += 1;
     }
+    const counts = new Map();
+    labelOfValue.forEach((label, v) => {
+      if (perValue[v]) counts.set(label, (counts.get(label) ?? 0) + perValue[v]);
+    });
     const labels = [...counts.keys()].sort((a, b) => counts.get(b) - counts.get(a) || (a < b ? -1 : a > b ? 1 : 0));
     const codeOf = new Map(labels.map((label, i) => [label, i]));
+    const categoryOfValue = Uint32Array.from(labelOfValue, (label) => codeOf.get(label) ?? 0);
     const codes = new Uint32Array(this.size);
-    for (let row = 0; row < this.size; row += 1) codes[row] = codeOf.get(raw[row]);
+    for (let row = 0; row < this.size; row += 1) {
+      const code = valueCodes[row];
+      codes[row] = categoryOfValue[code < 0 ? nullCode : code];
+    }
     cats = { field, labels, counts: labels.map((label) => counts.get(label)), codes, codeOf };
     this.categoryCache.set(field, cats);
     return cats;
@@ -138,19 +182,10 @@ export class PointTable {
 function timeRange(times) {
   let min = Infinity;
   let max = -Infinity;
-  for (const t of times) {
-    if (t === null || t === undefined) continue;
-    const ms = Number(t);
+  for (let i = 0; i < times.length; i += 1) {
+    const ms = times[i]; // NaN (no time) is neither
     if (ms < min) min = ms;
     if (ms > max) max = ms;
   }
   return Number.isFinite(min) ? [min, max] : null;
-}
-
-function columnValues(arrow, name, n) {
-  const column = arrow.getChild(name);
-  if (!column) return new Array(n).fill(null);
-  const out = new Array(n);
-  for (let row = 0; row < n; row += 1) out[row] = column.get(row);
-  return out;
 }

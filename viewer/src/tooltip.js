@@ -14,18 +14,18 @@ export class Tooltip {
   }
 
   show(table, row) {
-    const id = table.ids[row];
+    const id = table.idAt(row);
     this.hovered = id;
-    const tool = table.values.tool_name[row];
+    const tool = table.value('tool_name', row);
     const text = el('div', { class: 'tip-text muted', text: 'loading…' });
     replaceChildren(
       this.element,
       el(
         'div',
         { class: 'tip-head' },
-        el('strong', { text: table.values.kind[row] }),
+        el('strong', { text: table.value('kind', row) }),
         tool ? el('span', { text: ` ${tool}` }) : null,
-        table.values.is_error[row] ? el('span', { class: 'badge error', text: 'error' }) : null,
+        table.value('is_error', row) ? el('span', { class: 'badge error', text: 'error' }) : null,
       ),
       el('div', { class: 'tip-time muted', text: fmtTime(table.time[row]) }),
       text,

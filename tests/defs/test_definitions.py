@@ -11,6 +11,7 @@ import pytest
 from dagster import AssetKey, Backoff, DagsterInstance, DefaultSensorStatus
 
 from logviz_assets.defs.definitions import defs
+from logviz_assets.settings import Settings
 from tests.helpers.processes import REPO_ROOT
 
 DAGSTER = REPO_ROOT / ".venv" / "bin" / "dagster"
@@ -105,4 +106,9 @@ def test_instance_config_limits_each_pool_to_one_and_queues_runs(dagster_env: di
 
 
 def test_resources_are_configured_from_the_environment() -> None:
-    assert set(defs.resources) == {"sources", "record_store", "vector_store", "embedder", "layouts"}
+    assert set(defs.resources) == {"sources", "record_store", "vector_store", "embedder", "layouts", "viewer"}
+    settings = Settings.from_environment()
+    assert defs.resources["viewer"].url == settings.viewer_url
+    assert defs.resources["sources"].redact == settings.redact
+    tagged = defs.resources["sources"].redaction_key
+    assert tagged == (str(settings.redaction_key_path) if settings.redact_tags else None)

@@ -36,6 +36,18 @@ def counts(site: Site) -> tuple[int, int, int]:
     return steps, placed, pending
 
 
+def run_from_the_page(viewer, job: str) -> None:
+    """Press the job's button and wait until the page has seen its run end; fail unless it succeeded."""
+    viewer.page.click(f"#run-{job}")
+    ended = viewer.wait(
+        "(job) => logviz.jobs().find((a) => a.job === job && ['SUCCESS', 'FAILURE', 'CANCELED'].includes(a.status))",
+        job,
+        timeout=JOB_SECONDS,
+        what=f"the {job} run started from the page to end",
+    )
+    assert ended["status"] == "SUCCESS", viewer.page.text_content("#job-status")
+
+
 def test_load_and_index_from_the_page_add_points_without_moving_the_camera(dagster_site: Site, open_viewer) -> None:
     site = dagster_site
     viewer = open_viewer(f"{site.url}/")
@@ -53,26 +65,14 @@ def test_load_and_index_from_the_page_add_points_without_moving_the_camera(dagst
     (site.sources / "arriving").mkdir()
     (site.sources / "arriving" / "backup-incident.json").write_text(json.dumps(ARRIVING), encoding="utf-8")
 
-    viewer.page.click("#run-load")
-    load = viewer.wait(
-        "() => logviz.jobs().find((a) => a.job === 'load' && ['SUCCESS', 'FAILURE', 'CANCELED'].includes(a.status))",
-        timeout=JOB_SECONDS,
-        what="the load run started from the page to end",
-    )
-    assert load["status"] == "SUCCESS", viewer.page.text_content("#job-status")
+    run_from_the_page(viewer, "load")
     steps, placed, pending = counts(site)
     assert steps > steps_before and pending > 0 and placed == placed_before
     viewer.wait("(n) => logviz.pendingCount === n", pending, what="the new steps to show as pending")
     assert viewer.js("() => logviz.pointCount") == steps
     assert "load done" in viewer.page.text_content("#job-status")
 
-    viewer.page.click("#run-index")
-    index = viewer.wait(
-        "() => logviz.jobs().find((a) => a.job === 'index' && ['SUCCESS', 'FAILURE', 'CANCELED'].includes(a.status))",
-        timeout=JOB_SECONDS,
-        what="the index run started from the page to end",
-    )
-    assert index["status"] == "SUCCESS", viewer.page.text_content("#job-status")
+    run_from_the_page(viewer, "index")
     _, placed_after, pending_after = counts(site)
     assert placed_after > placed_before and pending_after == 0
     viewer.wait("(n) => logviz.placedCount === n && logviz.pendingCount === 0", placed_after, what="new points")
